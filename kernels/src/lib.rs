@@ -1,0 +1,18 @@
+//! Shared compute for the reproductions.
+//!
+//! Every kernel has a CPU implementation, which is the reference, and where a GPU helps, a CUDA C
+//! source under `kernels/cuda/` compiled at run time with NVRTC (see [`cuda`]). Kernels take plain
+//! slices and sizes: they know nothing about papers, reports or seeds.
+//!
+//! Families:
+//! - [`ot`]: log-domain Sinkhorn updates, transport plans, marginals and the dual potential;
+//!   exact linear assignment (the LAP optimum used as ground truth).
+//! - [`sparse`]: CSR matrices and conjugate gradients.
+//! - [`membw`]: a memory-bandwidth probe, the yardstick of every throughput number.
+//! - [`device`]: which compute devices exist on this machine.
+
+pub mod cuda;
+pub mod device;
+pub mod membw;
+pub mod ot;
+pub mod sparse;
