@@ -1,1 +1,26 @@
+//! The harness of the reproduction suite: the contract every reproduction implements, the
+//! runner with its result store, snapshots, figures and the book.
+//!
+//! Data flow: `repro run` → [`runner::run`] → a reproduction's `run(ctx)` → [`report::Report`]
+//! (verdicts computed by [`report::Report::finalize`]) → `results/<id>.json` ([`store`]) →
+//! `repro book` → [`book::build`] (figures via [`plot`], directives and math expanded) → HTML.
+//! Tests check each report against `snapshots/<id>/` ([`snapshot`]).
 
+pub mod book;
+pub mod contract;
+pub mod math;
+pub mod numbers;
+pub mod plot;
+pub mod progress;
+pub mod report;
+pub mod rng;
+pub mod runner;
+pub mod snapshot;
+pub mod stats;
+pub mod store;
+
+pub use contract::{Ctx, Meta, Reproduction, RunError, Scale};
+pub use report::{
+    Aggregate, Cell, Check, Claim, CodeNote, Deviation, Figure, Guide, PaperValue, Provenance,
+    Report, Rule, Series, Stat, Table, Tol, Verdict,
+};

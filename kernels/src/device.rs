@@ -23,7 +23,7 @@ impl Device {
     /// The CPU with rayon's thread count.
     pub fn cpu() -> Self {
         Device::Cpu {
-            threads: rayon::current_num_threads(),
+            threads: cpu_threads(),
         }
     }
 
@@ -61,6 +61,11 @@ impl fmt::Display for Device {
 /// device, initialisation failed) suitable for a notice.
 pub fn detect_cuda() -> Result<Device, String> {
     crate::cuda::probe()
+}
+
+/// Worker threads of the CPU kernels (rayon's global pool).
+pub fn cpu_threads() -> usize {
+    rayon::current_num_threads()
 }
 
 /// The CPU model name from `/proc/cpuinfo`, or `unknown`.

@@ -1,0 +1,484 @@
+//! The book: figures rendered from result files, chapters expanded by a preprocessor, and the
+//! HTML built with mdbook-driver (no separately installed mdbook).
+//!
+//! Chapters are hand-written markdown with directives that the [`ReproPreprocessor`] expands
+//! from the results files, so prose never carries a hand-copied number:
+//!
+//! | directive | expands to |
+//! |---|---|
+//! | `{{header}}` | title, authors, venue, arXiv, official code, provenance of the run |
+//! | `{{metric KEY [STAT]}}` | a metric (`mean-sd` default; `mean`, `sd`, `min`, `max`, `count`, `all`) |
+//! | `{{claims}}` | the chapter's claims with paper values, measurements, rules and verdicts |
+//! | `{{table KEY}}`, `{{figure KEY}}` | a report table; a rendered SVG figure with its caption |
+//! | `{{deviations}}`, `{{code-notes}}` | deviations from the paper; notes on the official code |
+//! | `{{claims-all}}`, `{{errata-all}}` | every paper's claims; every paper's code notes |
+//! | `{{perf FAMILY}}` | the benchmark table recorded in `book/data/perf/FAMILY.json` |
+//!
+//! In a chapter under `papers/<id>.md` keys refer to that paper; `other-id:KEY` reaches another.
+//! `$...$` and `$$...$$` become MathML at build time (math-core), so equations need no script
+//! and no network.
+
+use crate::contract::Meta;
+use crate::numbers::fmt;
+use crate::report::{Cell, Claim, Metric, Stat, Verdict};
+use crate::store::ResultFile;
+use mdbook_driver::MDBook;
+use mdbook_preprocessor::book::{Book, BookItem};
+use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// What the book is built from: every reproduction's metadata and its result, if any.
+#[derive(Clone)]
+pub struct BookData {
+    pub papers: Vec<(Meta, Option<ResultFile>)>,
+    /// Benchmark tables by family, from `book/data/perf/*.json`.
+    pub perf: BTreeMap<String, PerfFile>,
+}
+
+/// A benchmark record written by a bench run: machine, date, and rows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PerfFile {
+    pub family: String,
+    pub machine: String,
+    pub date: String,
+    /// What the limit is and its measured value, e.g. "copy bandwidth", "GB/s", 12.3.
+    pub limit_name: String,
+    pub limit_unit: String,
+    pub limit_value: f64,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub notes: Vec<String>,
+}
+
+impl BookData {
+    fn find(&self, id: &str) -> Option<&(Meta, Option<ResultFile>)> {
+        self.papers.iter().find(|(m, _)| m.id == id)
+    }
+}
+
+/// Reads every `book/data/perf/*.json`.
+pub fn load_perf(root: &Path) -> Result<BTreeMap<String, PerfFile>, String> {
+    let dir = root.join("book/data/perf");
+    let mut out = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(out);
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let f: PerfFile = serde_json::from_str(&text)
+                .map_err(|e| format!("corrupt benchmark file {}: {e}", p.display()))?;
+            out.insert(f.family.clone(), f);
+        }
+    }
+    Ok(out)
+}
+
+/// Renders every figure to `book/src/generated/<id>/<key>.svg` (the folder is recreated).
+pub fn write_figures(root: &Path, data: &BookData) -> Result<(), String> {
+    let gen_dir = root.join("book/src/generated");
+    let _ = std::fs::remove_dir_all(&gen_dir);
+    for (meta, result) in &data.papers {
+        let Some(result) = result else { continue };
+        let dir = gen_dir.join(meta.id);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for fig in &result.report.figures {
+            let svg = crate::plot::render_svg(fig)
+                .map_err(|e| format!("figure {} of {}: {e}", fig.key, meta.id))?;
+            let path = dir.join(format!("{}.svg", fig.key));
+            std::fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Builds the book and returns the path of its `index.html`.
+pub fn build(root: &Path, data: BookData) -> Result<PathBuf, String> {
+    write_figures(root, &data)?;
+    let book_dir = root.join("book");
+    let mut book = MDBook::load(&book_dir).map_err(|e| format!("cannot load the book: {e:#}"))?;
+    book.with_preprocessor(ReproPreprocessor { data });
+    book.build().map_err(|e| format!("book build failed: {e:#}"))?;
+    let out = book.build_dir_for("html");
+    Ok(out.join("index.html"))
+}
+
+/// Expands the directives and the math of every chapter.
+pub struct ReproPreprocessor {
+    pub data: BookData,
+}
+
+impl Preprocessor for ReproPreprocessor {
+    fn name(&self) -> &str {
+        "repro"
+    }
+
+    fn run(&self, _ctx: &PreprocessorContext, mut book: Book) -> mdbook_preprocessor::errors::Result<Book> {
+        let mut errors = Vec::new();
+        book.for_each_mut(|item| {
+            if let BookItem::Chapter(ch) = item {
+                let path = ch.path.clone().unwrap_or_default();
+                let paper = paper_of(&path);
+                let depth = path.components().count().saturating_sub(1);
+                match expand(&ch.content, paper.as_deref(), depth, &self.data) {
+                    Ok(text) => ch.content = text,
+                    Err(e) => errors.push(format!("{}: {e}", path.display())),
+                }
+            }
+        });
+        if errors.is_empty() {
+            Ok(book)
+        } else {
+            Err(anyhow_error(errors.join("\n")))
+        }
+    }
+}
+
+fn anyhow_error(msg: String) -> mdbook_preprocessor::errors::Error {
+    mdbook_preprocessor::errors::Error::msg(msg)
+}
+
+fn paper_of(path: &Path) -> Option<String> {
+    let s = path.to_string_lossy();
+    let rest = s.strip_prefix("papers/")?;
+    Some(rest.trim_end_matches(".md").to_string())
+}
+
+/// Expands directives, then math, in one chapter. `depth` is the chapter's folder depth, used
+/// for relative links to generated figures.
+pub fn expand(content: &str, paper: Option<&str>, depth: usize, data: &BookData) -> Result<String, String> {
+    let mut out = String::with_capacity(content.len());
+    let mut rest = content;
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start..].find("}}") else {
+            break;
+        };
+        let inner = rest[start + 2..start + len].trim();
+        let name = inner.split_whitespace().next().unwrap_or("");
+        out.push_str(&rest[..start]);
+        if DIRECTIVES.contains(&name) {
+            let args: Vec<&str> = inner.split_whitespace().skip(1).collect();
+            out.push_str(&directive(name, &args, paper, depth, data)?);
+        } else {
+            out.push_str(&rest[start..start + len + 2]);
+        }
+        rest = &rest[start + len + 2..];
+    }
+    out.push_str(rest);
+    crate::math::convert_markdown(&out)
+}
+
+const DIRECTIVES: &[&str] = &[
+    "header",
+    "metric",
+    "claims",
+    "table",
+    "figure",
+    "deviations",
+    "code-notes",
+    "claims-all",
+    "errata-all",
+    "perf",
+];
+
+fn directive(
+    name: &str,
+    args: &[&str],
+    paper: Option<&str>,
+    depth: usize,
+    data: &BookData,
+) -> Result<String, String> {
+    match name {
+        "claims-all" => return Ok(claims_all(data)),
+        "errata-all" => return Ok(errata_all(data)),
+        "perf" => {
+            let family = args.first().ok_or("perf needs a family")?;
+            return Ok(match data.perf.get(*family) {
+                Some(p) => perf_table(p),
+                None => format!(
+                    "\n> **No benchmark record for `{family}` yet.** Run `cargo bench -p sinkhorn-newton` to record one.\n"
+                ),
+            });
+        }
+        _ => {}
+    }
+    // Everything else is about one paper.
+    let (id, key) = match args.first() {
+        Some(a) if a.contains(':') => {
+            let (id, key) = a.split_once(':').unwrap();
+            (id.to_string(), Some(key.to_string()))
+        }
+        Some(a) => (
+            paper.ok_or_else(|| format!("{{{{{name} {a}}}}} outside a paper chapter needs id:key"))?.to_string(),
+            Some(a.to_string()),
+        ),
+        None => (
+            paper.ok_or_else(|| format!("{{{{{name}}}}} outside a paper chapter"))?.to_string(),
+            None,
+        ),
+    };
+    let (meta, result) = data
+        .find(&id)
+        .ok_or_else(|| format!("unknown paper id {id:?} in {{{{{name}}}}}"))?;
+    let Some(result) = result else {
+        return Ok(format!(
+            "\n> **Not yet run.** `cargo run --release -- run {id}` computes these results.\n"
+        ));
+    };
+    let report = &result.report;
+    let need_key = || key.clone().ok_or_else(|| format!("{{{{{name}}}}} needs a key"));
+    match name {
+        "header" => Ok(header(meta, result)),
+        "metric" => {
+            let key = need_key()?;
+            let m = report
+                .get(&key)
+                .ok_or_else(|| format!("no metric {key:?} in results of {id}"))?;
+            let stat = args.get(1).copied().unwrap_or("mean-sd");
+            metric_text(m, stat)
+        }
+        "claims" => Ok(claims_table(&report.claims, report)),
+        "table" => {
+            let key = need_key()?;
+            let t = report
+                .tables
+                .iter()
+                .find(|t| t.key == key)
+                .ok_or_else(|| format!("no table {key:?} in results of {id}"))?;
+            let mut s = format!("\n**{}**\n\n| {} |\n|{}\n", t.title, t.columns.join(" | "), "---|".repeat(t.columns.len()));
+            for row in &t.rows {
+                let cells: Result<Vec<String>, String> = row
+                    .iter()
+                    .map(|c| match c {
+                        Cell::Text(s) => Ok(s.clone()),
+                        Cell::Metric { key, stat } => {
+                            let m = report.get(key).ok_or_else(|| format!("table {} cites missing metric {key}", t.key))?;
+                            Ok(stat_text(m, *stat))
+                        }
+                    })
+                    .collect();
+                let _ = writeln!(s, "| {} |", cells?.join(" | "));
+            }
+            Ok(s)
+        }
+        "figure" => {
+            let key = need_key()?;
+            let f = report
+                .figures
+                .iter()
+                .find(|f| f.key == key)
+                .ok_or_else(|| format!("no figure {key:?} in results of {id}"))?;
+            let up = "../".repeat(depth);
+            Ok(format!(
+                "\n<figure>\n<img src=\"{up}generated/{id}/{key}.svg\" alt=\"{}\" width=\"760\">\n<figcaption>{}</figcaption>\n</figure>\n",
+                html_escape(&f.title),
+                html_escape(&f.caption)
+            ))
+        }
+        "deviations" => {
+            let mut s = String::from("\n| aspect | paper | here | why |\n|---|---|---|---|\n");
+            for d in &report.deviations {
+                let _ = writeln!(s, "| {} | {} | {} | {} |", cell(&d.aspect), cell(&d.paper), cell(&d.here), cell(&d.why));
+            }
+            Ok(s)
+        }
+        "code-notes" => Ok(code_notes(report)),
+        _ => Err(format!("unknown directive {name}")),
+    }
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The text of one statistic of a metric, as printed everywhere in the book.
+pub fn stat_text(m: &Metric, stat: Stat) -> String {
+    let unit = if m.unit.is_empty() { String::new() } else { format!(" {}", m.unit) };
+    match stat {
+        Stat::MeanSd if m.values.len() > 1 => format!("{} ± {}{unit}", fmt(m.mean()), fmt(m.sd())),
+        Stat::MeanSd | Stat::Mean => format!("{}{unit}", fmt(m.mean())),
+        Stat::Sd => format!("{}{unit}", fmt(m.sd())),
+        Stat::Min => format!("{}{unit}", fmt(crate::stats::min(&m.values))),
+        Stat::Max => format!("{}{unit}", fmt(crate::stats::max(&m.values))),
+        Stat::Count => m.values.len().to_string(),
+    }
+}
+
+fn metric_text(m: &Metric, stat: &str) -> Result<String, String> {
+    Ok(match stat {
+        "mean-sd" => stat_text(m, Stat::MeanSd),
+        "mean" => stat_text(m, Stat::Mean),
+        "sd" => stat_text(m, Stat::Sd),
+        "min" => stat_text(m, Stat::Min),
+        "max" => stat_text(m, Stat::Max),
+        "count" => stat_text(m, Stat::Count),
+        "all" => m.values.iter().map(|v| fmt(*v)).collect::<Vec<_>>().join(", "),
+        other => return Err(format!("unknown statistic {other:?} for metric {}", m.key)),
+    })
+}
+
+fn verdict_badge(v: &Verdict) -> String {
+    let class = match v {
+        Verdict::Reproduced => "ok",
+        Verdict::Partial => "partial",
+        Verdict::NotReproduced => "no",
+        Verdict::NotTestable(_) => "na",
+        Verdict::Failed(_) | Verdict::Pending => "fail",
+    };
+    let reason = v.reason().map(|r| format!(" ({})", cell(r))).unwrap_or_default();
+    format!("<span class=\"verdict verdict-{class}\">{}</span>{reason}", v.label())
+}
+
+fn claims_table(claims: &[Claim], report: &crate::report::Report) -> String {
+    let mut s = String::from("\n| claim | statement | paper | measured here | rule | verdict |\n|---|---|---|---|---|---|\n");
+    for c in claims {
+        let measured: Vec<String> = c
+            .checks
+            .iter()
+            .map(|k| match report.get(&k.metric) {
+                Some(m) => format!("{}: {}", m.label, stat_text(m, Stat::MeanSd)),
+                None => format!("{}: missing", k.metric),
+            })
+            .collect();
+        let rules: Vec<String> = c
+            .checks
+            .iter()
+            .map(|k| {
+                let agg = match k.aggregate {
+                    crate::report::Aggregate::EachSeed => "each seed",
+                    crate::report::Aggregate::Mean => "mean",
+                };
+                format!("{} ({agg}; {}/{} pass)", k.rule, k.passed, k.tested)
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} ({}) {} | {} | {} | {} |",
+            c.id,
+            cell(&c.statement),
+            cell(&c.paper.value),
+            cell(&c.paper.source),
+            c.paper.provenance.tag(),
+            measured.join("<br>"),
+            rules.join("<br>"),
+            verdict_badge(&c.verdict)
+        );
+    }
+    s
+}
+
+fn header(meta: &Meta, result: &ResultFile) -> String {
+    let p = &result.provenance;
+    format!(
+        "\n> **{}** — {}. *{}* {}. [arXiv:{}](https://arxiv.org/abs/{}). Official code: {}.\n>\n> This run: scale `{}`, seed {}, {} on {}, {:.1} s, commit `{}`{}, {}, finished {}.\n",
+        meta.title,
+        meta.authors,
+        meta.venue,
+        meta.year,
+        meta.arxiv,
+        meta.arxiv,
+        meta.official_code,
+        p.scale,
+        p.seed,
+        p.device,
+        p.cpu,
+        p.wall_time_s,
+        &p.git_commit[..p.git_commit.len().min(10)],
+        if p.git_dirty { " (with uncommitted changes)" } else { "" },
+        p.rustc,
+        p.finished_at
+    )
+}
+
+fn code_notes(report: &crate::report::Report) -> String {
+    if report.code_notes.is_empty() {
+        return "\nNo findings.\n".into();
+    }
+    let mut s = String::from("\n| where | kind | finding |\n|---|---|---|\n");
+    for n in &report.code_notes {
+        let _ = writeln!(s, "| {} | {} | {} {} |", cell(&n.location), n.kind, cell(&n.finding), n.provenance.tag());
+    }
+    s
+}
+
+fn claims_all(data: &BookData) -> String {
+    let mut s = String::from("\n| paper | claim | statement | verdict |\n|---|---|---|---|\n");
+    for (meta, result) in &data.papers {
+        match result {
+            None => {
+                let _ = writeln!(s, "| [{}](papers/{}.md) | — | not yet run | — |", meta.short_name, meta.id);
+            }
+            Some(r) => {
+                for c in &r.report.claims {
+                    let _ = writeln!(
+                        s,
+                        "| [{}](papers/{}.md) | {} | {} | {} |",
+                        meta.short_name,
+                        meta.id,
+                        c.id,
+                        cell(&c.statement),
+                        verdict_badge(&c.verdict)
+                    );
+                }
+            }
+        }
+    }
+    s
+}
+
+fn errata_all(data: &BookData) -> String {
+    let mut s = String::new();
+    for (meta, result) in &data.papers {
+        let Some(r) = result else { continue };
+        if r.report.code_notes.is_empty() {
+            continue;
+        }
+        let _ = write!(s, "\n### [{}](papers/{}.md)\n", meta.short_name, meta.id);
+        s.push_str(&code_notes(&r.report));
+    }
+    if s.is_empty() {
+        s.push_str("\nNo findings recorded yet.\n");
+    }
+    s
+}
+
+fn perf_table(p: &PerfFile) -> String {
+    let mut s = format!(
+        "\n*Recorded on {} ({}); {}: {} {}.*\n\n| {} |\n|{}\n",
+        p.machine,
+        p.date,
+        p.limit_name,
+        fmt(p.limit_value),
+        p.limit_unit,
+        p.columns.join(" | "),
+        "---|".repeat(p.columns.len())
+    );
+    for row in &p.rows {
+        let _ = writeln!(s, "| {} |", row.join(" | "));
+    }
+    for n in &p.notes {
+        let _ = write!(s, "\n{n}\n");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_ids_and_keys_are_errors_and_plain_braces_pass() {
+        let data = BookData { papers: vec![], perf: BTreeMap::new() };
+        assert!(expand("{{metric nope:x}}", None, 0, &data).unwrap_err().contains("unknown paper id"));
+        assert_eq!(expand("a {{not-ours}} b", None, 0, &data).unwrap(), "a {{not-ours}} b");
+        assert!(expand("{{perf sinkhorn}}", None, 0, &data).unwrap().contains("No benchmark record"));
+    }
+}
