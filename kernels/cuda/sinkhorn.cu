@@ -39,7 +39,11 @@ extern "C" __global__ void sinkhorn_half_step(const double* __restrict__ cost,
     for (int j = threadIdx.x; j < cols; j += BLOCK) mx = fmax(mx, other[j] - row[j]);
     mx = block_reduce(mx, 0);
     double s = 0.0;
-    for (int j = threadIdx.x; j < cols; j += BLOCK) s += exp(eta * (other[j] - row[j] - mx));
+    // Terms below e^-60 cannot change the sum (its largest term is 1); same cut-off as the CPU.
+    for (int j = threadIdx.x; j < cols; j += BLOCK) {
+        double t = eta * (other[j] - row[j] - mx);
+        if (t > -60.0) s += exp(t);
+    }
     s = block_reduce(s, 1);
     if (threadIdx.x == 0) {
         double lse = eta * mx + log(s);

@@ -17,4 +17,4 @@ mod assignment;
 mod sinkhorn;
 
 pub use assignment::{AssignmentError, linear_assignment};
-pub use sinkhorn::{LogSinkhorn, Marginals, l1_diff};
+pub use sinkhorn::{LogSinkhorn, Marginals, l1_diff, phi};
