@@ -30,7 +30,12 @@ pub struct InstanceRun {
     pub lap_cost_over_n: f64,
     /// The SNS plan (row-major), kept for comparisons with reference plans.
     pub sns_plan: Vec<f64>,
+    /// `(lambda n, top mass fraction)` after the warm-up, for several budgets.
+    pub mass_curve: Vec<(f64, f64)>,
 }
+
+/// Budgets `lambda n` at which the mass curve is measured.
+pub const MASS_BUDGETS: [f64; 6] = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
 
 /// Runs SNS and plain Sinkhorn (capped at `sinkhorn_cap` iterations) on one instance.
 pub fn run_instance(
@@ -49,7 +54,12 @@ pub fn run_instance(
     let (mut x, mut y) = (vec![0.0; n], vec![0.0; n]);
     sinkhorn(&pb, &mut x, &mut y, 0.0, cfg.warmup, |_| {});
     let p = pb.plan(&x, &y);
-    let top_mass = top_mass_fraction(&pb, &p, &pb.marginals_of(&p), lambda);
+    let marg = pb.marginals_of(&p);
+    let top_mass = top_mass_fraction(&pb, &p, &marg, lambda);
+    let mass_curve = MASS_BUDGETS
+        .iter()
+        .map(|&b| (b, top_mass_fraction(&pb, &p, &marg, b / n as f64)))
+        .collect();
 
     let (mut x, mut y) = (vec![0.0; n], vec![0.0; n]);
     let t = Instant::now();
@@ -83,5 +93,191 @@ pub fn run_instance(
         sns_cost,
         lap_cost_over_n,
         sns_plan,
+        mass_curve,
     }
+}
+
+/// Analytic-versus-numerical checks of the method's calculus (claim S4) on a small instance.
+#[derive(Clone, Debug)]
+pub struct UnitChecks {
+    /// Max |finite-difference gradient - analytic gradient| / max |gradient|.
+    pub grad_rel_err: f64,
+    /// The same for Hessian-vector products `-M v` against differences of gradients.
+    pub hvp_rel_err: f64,
+    /// min_i (M_ii - sum_{j != i} |M_ij|) / M_ii for the dense and the sparsified `M`.
+    pub dd_margin_dense: f64,
+    pub dd_margin_sparse: f64,
+    /// ||M (1, -1)||_inf / max |M_ij|.
+    pub null_residual: f64,
+}
+
+fn gradient(pb: &LogSinkhorn, x: &[f64], y: &[f64]) -> Vec<f64> {
+    let marg = pb.marginals_of(&pb.plan(x, y));
+    pb.r()
+        .iter()
+        .zip(&marg.rows)
+        .map(|(a, b)| a - b)
+        .chain(pb.c().iter().zip(&marg.cols).map(|(a, b)| a - b))
+        .collect()
+}
+
+/// Dense `M = -Hessian of f` at `(x, y)`.
+pub fn dense_newton_matrix(pb: &LogSinkhorn, x: &[f64], y: &[f64]) -> Vec<Vec<f64>> {
+    let (n, m, eta) = (pb.n(), pb.m(), pb.eta());
+    let p = pb.plan(x, y);
+    let marg = pb.marginals_of(&p);
+    let mut a = vec![vec![0.0; n + m]; n + m];
+    for i in 0..n {
+        a[i][i] = eta * marg.rows[i];
+        for j in 0..m {
+            a[i][n + j] = eta * p[i * m + j];
+            a[n + j][i] = eta * p[i * m + j];
+        }
+    }
+    for j in 0..m {
+        a[n + j][n + j] = eta * marg.cols[j];
+    }
+    a
+}
+
+fn dd_margin(a: &[Vec<f64>]) -> f64 {
+    a.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let off: f64 = row.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, v)| v.abs()).sum();
+            (row[i] - off) / row[i]
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Runs the S4 checks on an `n x n` instance at potentials drawn from `seed`.
+pub fn unit_checks(seed: u64, n: usize, eta: f64) -> UnitChecks {
+    let pb = LogSinkhorn::uniform(lap_cost(seed, n), n, n, eta);
+    let mut rng = Rng::new(seed ^ 0x5eed);
+    // A point near the optimum's scale: a few Sinkhorn steps from a random start.
+    let mut x: Vec<f64> = (0..n).map(|_| 0.01 * rng.normal()).collect();
+    let mut y: Vec<f64> = (0..n).map(|_| 0.01 * rng.normal()).collect();
+    sinkhorn(&pb, &mut x, &mut y, 0.0, 5, |_| {});
+    let g = gradient(&pb, &x, &y);
+    let gmax = g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let h = 1e-6;
+    let mut grad_err = 0.0f64;
+    for k in 0..2 * n {
+        let (mut xp, mut yp, mut xm, mut ym) = (x.clone(), y.clone(), x.clone(), y.clone());
+        if k < n {
+            xp[k] += h;
+            xm[k] -= h;
+        } else {
+            yp[k - n] += h;
+            ym[k - n] -= h;
+        }
+        let fd = (pb.potential(&xp, &yp) - pb.potential(&xm, &ym)) / (2.0 * h);
+        grad_err = grad_err.max((fd - g[k]).abs());
+    }
+    let a = dense_newton_matrix(&pb, &x, &y);
+    let amax = a.iter().flatten().fold(0.0f64, |s, v| s.max(v.abs()));
+    let v: Vec<f64> = (0..2 * n).map(|_| rng.normal()).collect();
+    let (vx, vy) = v.split_at(n);
+    let hh = 1e-7;
+    let shift = |s: f64| -> (Vec<f64>, Vec<f64>) {
+        (
+            x.iter().zip(vx).map(|(a, b)| a + s * b).collect(),
+            y.iter().zip(vy).map(|(a, b)| a + s * b).collect(),
+        )
+    };
+    let (xp, yp) = shift(hh);
+    let (xm, ym) = shift(-hh);
+    let (gp, gm) = (gradient(&pb, &xp, &yp), gradient(&pb, &xm, &ym));
+    let mv: Vec<f64> = a.iter().map(|row| row.iter().zip(&v).map(|(p, q)| p * q).sum()).collect();
+    let mv_max = mv.iter().fold(0.0f64, |s, t| s.max(t.abs()));
+    let hvp_err = (0..2 * n)
+        .map(|k| ((gp[k] - gm[k]) / (2.0 * hh) + mv[k]).abs())
+        .fold(0.0f64, f64::max);
+    let p = pb.plan(&x, &y);
+    let sparse = crate::method::sparsify(&pb, &p, &pb.marginals_of(&p), 2.0 / n as f64);
+    let mut dense_sparse = vec![vec![0.0; 2 * n]; 2 * n];
+    for (i, row) in dense_sparse.iter_mut().enumerate() {
+        let mat = &sparse.matrix;
+        for k in mat.row_ptr[i]..mat.row_ptr[i + 1] {
+            row[mat.col[k]] = mat.val[k];
+        }
+    }
+    let null_res = a
+        .iter()
+        .map(|row| (row[..n].iter().sum::<f64>() - row[n..].iter().sum::<f64>()).abs())
+        .fold(0.0f64, f64::max);
+    UnitChecks {
+        grad_rel_err: grad_err / gmax,
+        hvp_rel_err: hvp_err / mv_max,
+        dd_margin_dense: dd_margin(&a),
+        dd_margin_sparse: dd_margin(&dense_sparse),
+        null_residual: null_res / amax,
+    }
+}
+
+/// An entry of the POT fixture (see `fixtures/generate.py`).
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct PotInstance {
+    pub experiment: String,
+    pub repeat: u64,
+    pub seed: String,
+    pub n: usize,
+    pub eta: f64,
+    pub cost_head: Vec<f64>,
+    pub pot_iterations: usize,
+    pub pot_marginal_error: f64,
+    pub pot_plan_dropped_mass: f64,
+    pub pot_plan: Vec<(usize, usize, f64)>,
+    pub emd_cost: f64,
+    pub lap_total: f64,
+    pub lap_col_of_row: Vec<usize>,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct PotFixture {
+    pub versions: std::collections::BTreeMap<String, String>,
+    pub instances: Vec<PotInstance>,
+}
+
+/// The committed POT/SciPy fixture.
+pub fn pot_fixture() -> Result<PotFixture, String> {
+    serde_json::from_str(include_str!("../fixtures/pot_reference.json"))
+        .map_err(|e| format!("fixtures/pot_reference.json is unreadable: {e}"))
+}
+
+/// Comparison of SNS with POT and SciPy on one fixture instance.
+#[derive(Clone, Debug)]
+pub struct PotComparison {
+    /// `||P_sns - P_pot||_1` (entries POT's fixture left out count as zero).
+    pub plan_l1: f64,
+    pub sns_error: f64,
+    /// |our LAP optimum - SciPy's| and |our LAP optimum / n - POT's emd2|.
+    pub lap_diff: f64,
+    pub emd_diff: f64,
+}
+
+/// Re-creates a fixture instance from its seed (checking the first costs), runs SNS on it and
+/// compares the plan and the optima with the references.
+pub fn compare_with_pot(inst: &PotInstance, cfg: &SnsConfig) -> Result<PotComparison, String> {
+    let seed: u64 = inst.seed.parse().map_err(|e| format!("fixture seed: {e}"))?;
+    let n = inst.n;
+    let cost = lap_cost(seed, n);
+    if cost[..inst.cost_head.len()] != inst.cost_head[..] {
+        return Err("the Rust generator no longer re-creates the fixture's cost matrix".into());
+    }
+    let pb = LogSinkhorn::uniform(cost, n, n, inst.eta);
+    let (mut x, mut y) = (vec![0.0; n], vec![0.0; n]);
+    let trace = sns(&pb, &mut x, &mut y, cfg, |_| {});
+    let mut p = pb.plan(&x, &y);
+    for &(i, j, v) in &inst.pot_plan {
+        p[i * n + j] -= v;
+    }
+    let plan_l1 = p.iter().map(|v| v.abs()).sum();
+    let (_, total) = linear_assignment(pb.cost(), n).map_err(|e| e.to_string())?;
+    Ok(PotComparison {
+        plan_l1,
+        sns_error: trace.final_error(),
+        lap_diff: (total - inst.lap_total).abs(),
+        emd_diff: (total / n as f64 - inst.emd_cost).abs(),
+    })
 }
