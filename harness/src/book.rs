@@ -338,39 +338,46 @@ fn verdict_badge(v: &Verdict) -> String {
 }
 
 fn claims_table(claims: &[Claim], report: &crate::report::Report) -> String {
-    let mut s = String::from("\n| claim | statement | paper | measured here | rule | verdict |\n|---|---|---|---|---|---|\n");
+    let mut s = String::from("\n| claim | statement | the paper says | verdict |\n|---|---|---|---|\n");
     for c in claims {
-        let measured: Vec<String> = c
-            .checks
-            .iter()
-            .map(|k| match report.get(&k.metric) {
-                Some(m) => format!("{}: {}", m.label, stat_text(m, Stat::MeanSd)),
-                None => format!("{}: missing", k.metric),
-            })
-            .collect();
-        let rules: Vec<String> = c
-            .checks
-            .iter()
-            .map(|k| {
-                let agg = match k.aggregate {
-                    crate::report::Aggregate::EachSeed => "each seed",
-                    crate::report::Aggregate::Mean => "mean",
-                };
-                format!("{} ({agg}; {}/{} pass)", k.rule, k.passed, k.tested)
-            })
-            .collect();
         let _ = writeln!(
             s,
-            "| {} | {} | {} ({}) {} | {} | {} | {} |",
+            "| **{}** | {} | {} ({}) {} | {} |",
             c.id,
             cell(&c.statement),
             cell(&c.paper.value),
             cell(&c.paper.source),
             c.paper.provenance.tag(),
-            measured.join("<br>"),
-            rules.join("<br>"),
             verdict_badge(&c.verdict)
         );
+    }
+    s.push_str("\n*How each verdict was computed: every check below applies its rule to the measured values; all pass → reproduced, none → not reproduced, some → partially.*\n\n");
+    s.push_str("| claim | measured quantity | value (mean ± sd over seeds) | rule | passed |\n|---|---|---|---|---|\n");
+    for c in claims {
+        if let Some(reason) = &c.not_testable {
+            let _ = writeln!(s, "| {} | — | — | not testable here: {} | — |", c.id, cell(reason));
+            continue;
+        }
+        for k in &c.checks {
+            let (label, value) = match report.get(&k.metric) {
+                Some(m) => (m.label.clone(), stat_text(m, Stat::MeanSd)),
+                None => (k.metric.clone(), "missing".into()),
+            };
+            let agg = match k.aggregate {
+                crate::report::Aggregate::EachSeed => "each seed",
+                crate::report::Aggregate::Mean => "mean",
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} ({agg}) | {}/{} |",
+                c.id,
+                cell(&label),
+                cell(&value),
+                cell(&k.rule.to_string()),
+                k.passed,
+                k.tested
+            );
+        }
     }
     s
 }

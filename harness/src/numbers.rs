@@ -21,13 +21,20 @@ pub fn fmt(v: f64) -> String {
         let mant = mant.trim_end_matches('0').trim_end_matches('.');
         return format!("{mant}e{exp}");
     }
-    let digits = (3 - a.log10().floor() as i32).max(0) as usize;
-    let s = format!("{v:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
+    // Four significant digits; below 10, more when four would round a non-integer to an
+    // integer (a mass fraction of 0.99996 must not print as 1).
+    let mut text = String::new();
+    for sig in 4..=9 {
+        let digits = (sig - 1 - a.log10().floor() as i32).max(0) as usize;
+        text = format!("{v:.digits$}");
+        if text.contains('.') {
+            text = text.trim_end_matches('0').trim_end_matches('.').to_string();
+        }
+        if text.contains('.') || a >= 10.0 {
+            break;
+        }
     }
+    text
 }
 
 fn group_thousands(v: i64) -> String {
@@ -111,6 +118,8 @@ mod tests {
         assert_eq!(fmt(1234.0), "1234");
         assert_eq!(fmt(0.123456), "0.1235");
         assert_eq!(fmt(12.3456), "12.35");
+        assert_eq!(fmt(0.9999625), "0.99996");
+        assert_eq!(fmt(1351.35), "1351");
         assert_eq!(fmt(1.5e-11), "1.5e-11");
         assert_eq!(fmt(-2.0e7 + 0.5), "-2e7");
         assert_eq!(fmt(f64::NAN), "NaN");

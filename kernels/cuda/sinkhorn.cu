@@ -35,7 +35,7 @@ extern "C" __global__ void sinkhorn_half_step(const double* __restrict__ cost,
     int i = blockIdx.x;
     if (i >= rows) return;
     const double* row = cost + (size_t)i * cols;
-    double mx = -INFINITY;
+    double mx = __longlong_as_double(0xfff0000000000000ULL); // -inf (NVRTC has no math.h)
     for (int j = threadIdx.x; j < cols; j += BLOCK) mx = fmax(mx, other[j] - row[j]);
     mx = block_reduce(mx, 0);
     double s = 0.0;
