@@ -102,7 +102,8 @@ pub fn build(root: &Path, data: BookData) -> Result<PathBuf, String> {
     let book_dir = root.join("book");
     let mut book = MDBook::load(&book_dir).map_err(|e| format!("cannot load the book: {e:#}"))?;
     book.with_preprocessor(ReproPreprocessor { data });
-    book.build().map_err(|e| format!("book build failed: {e:#}"))?;
+    book.build()
+        .map_err(|e| format!("book build failed: {e:#}"))?;
     let out = book.build_dir_for("html");
     Ok(out.join("index.html"))
 }
@@ -117,7 +118,11 @@ impl Preprocessor for ReproPreprocessor {
         "repro"
     }
 
-    fn run(&self, _ctx: &PreprocessorContext, mut book: Book) -> mdbook_preprocessor::errors::Result<Book> {
+    fn run(
+        &self,
+        _ctx: &PreprocessorContext,
+        mut book: Book,
+    ) -> mdbook_preprocessor::errors::Result<Book> {
         let mut errors = Vec::new();
         book.for_each_mut(|item| {
             if let BookItem::Chapter(ch) = item {
@@ -150,7 +155,12 @@ fn paper_of(path: &Path) -> Option<String> {
 
 /// Expands directives, then math, in one chapter. `depth` is the chapter's folder depth, used
 /// for relative links to generated figures.
-pub fn expand(content: &str, paper: Option<&str>, depth: usize, data: &BookData) -> Result<String, String> {
+pub fn expand(
+    content: &str,
+    paper: Option<&str>,
+    depth: usize,
+    data: &BookData,
+) -> Result<String, String> {
     let mut out = String::with_capacity(content.len());
     let mut rest = content;
     while let Some(start) = rest.find("{{") {
@@ -213,11 +223,15 @@ fn directive(
             (id.to_string(), Some(key.to_string()))
         }
         Some(a) => (
-            paper.ok_or_else(|| format!("{{{{{name} {a}}}}} outside a paper chapter needs id:key"))?.to_string(),
+            paper
+                .ok_or_else(|| format!("{{{{{name} {a}}}}} outside a paper chapter needs id:key"))?
+                .to_string(),
             Some(a.to_string()),
         ),
         None => (
-            paper.ok_or_else(|| format!("{{{{{name}}}}} outside a paper chapter"))?.to_string(),
+            paper
+                .ok_or_else(|| format!("{{{{{name}}}}} outside a paper chapter"))?
+                .to_string(),
             None,
         ),
     };
@@ -230,7 +244,10 @@ fn directive(
         ));
     };
     let report = &result.report;
-    let need_key = || key.clone().ok_or_else(|| format!("{{{{{name}}}}} needs a key"));
+    let need_key = || {
+        key.clone()
+            .ok_or_else(|| format!("{{{{{name}}}}} needs a key"))
+    };
     match name {
         "header" => Ok(header(meta, result)),
         "metric" => {
@@ -249,14 +266,21 @@ fn directive(
                 .iter()
                 .find(|t| t.key == key)
                 .ok_or_else(|| format!("no table {key:?} in results of {id}"))?;
-            let mut s = format!("\n**{}**\n\n| {} |\n|{}\n", t.title, t.columns.join(" | "), "---|".repeat(t.columns.len()));
+            let mut s = format!(
+                "\n**{}**\n\n| {} |\n|{}\n",
+                t.title,
+                t.columns.join(" | "),
+                "---|".repeat(t.columns.len())
+            );
             for row in &t.rows {
                 let cells: Result<Vec<String>, String> = row
                     .iter()
                     .map(|c| match c {
                         Cell::Text(s) => Ok(s.clone()),
                         Cell::Metric { key, stat } => {
-                            let m = report.get(key).ok_or_else(|| format!("table {} cites missing metric {key}", t.key))?;
+                            let m = report.get(key).ok_or_else(|| {
+                                format!("table {} cites missing metric {key}", t.key)
+                            })?;
                             Ok(stat_text(m, *stat))
                         }
                     })
@@ -282,7 +306,14 @@ fn directive(
         "deviations" => {
             let mut s = String::from("\n| aspect | paper | here | why |\n|---|---|---|---|\n");
             for d in &report.deviations {
-                let _ = writeln!(s, "| {} | {} | {} | {} |", cell(&d.aspect), cell(&d.paper), cell(&d.here), cell(&d.why));
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} |",
+                    cell(&d.aspect),
+                    cell(&d.paper),
+                    cell(&d.here),
+                    cell(&d.why)
+                );
             }
             Ok(s)
         }
@@ -296,12 +327,19 @@ fn cell(s: &str) -> String {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The text of one statistic of a metric, as printed everywhere in the book.
 pub fn stat_text(m: &Metric, stat: Stat) -> String {
-    let unit = if m.unit.is_empty() { String::new() } else { format!(" {}", m.unit) };
+    let unit = if m.unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", m.unit)
+    };
     match stat {
         Stat::MeanSd if m.values.len() > 1 => format!("{} ± {}{unit}", fmt(m.mean()), fmt(m.sd())),
         Stat::MeanSd | Stat::Mean => format!("{}{unit}", fmt(m.mean())),
@@ -320,7 +358,12 @@ fn metric_text(m: &Metric, stat: &str) -> Result<String, String> {
         "min" => stat_text(m, Stat::Min),
         "max" => stat_text(m, Stat::Max),
         "count" => stat_text(m, Stat::Count),
-        "all" => m.values.iter().map(|v| fmt(*v)).collect::<Vec<_>>().join(", "),
+        "all" => m
+            .values
+            .iter()
+            .map(|v| fmt(*v))
+            .collect::<Vec<_>>()
+            .join(", "),
         other => return Err(format!("unknown statistic {other:?} for metric {}", m.key)),
     })
 }
@@ -333,12 +376,19 @@ fn verdict_badge(v: &Verdict) -> String {
         Verdict::NotTestable(_) => "na",
         Verdict::Failed(_) | Verdict::Pending => "fail",
     };
-    let reason = v.reason().map(|r| format!(" ({})", cell(r))).unwrap_or_default();
-    format!("<span class=\"verdict verdict-{class}\">{}</span>{reason}", v.label())
+    let reason = v
+        .reason()
+        .map(|r| format!(" ({})", cell(r)))
+        .unwrap_or_default();
+    format!(
+        "<span class=\"verdict verdict-{class}\">{}</span>{reason}",
+        v.label()
+    )
 }
 
 fn claims_table(claims: &[Claim], report: &crate::report::Report) -> String {
-    let mut s = String::from("\n| claim | statement | the paper says | verdict |\n|---|---|---|---|\n");
+    let mut s =
+        String::from("\n| claim | statement | the paper says | verdict |\n|---|---|---|---|\n");
     for c in claims {
         let _ = writeln!(
             s,
@@ -355,7 +405,12 @@ fn claims_table(claims: &[Claim], report: &crate::report::Report) -> String {
     s.push_str("| claim | measured quantity | value (mean ± sd over seeds) | rule | passed |\n|---|---|---|---|---|\n");
     for c in claims {
         if let Some(reason) = &c.not_testable {
-            let _ = writeln!(s, "| {} | — | — | not testable here: {} | — |", c.id, cell(reason));
+            let _ = writeln!(
+                s,
+                "| {} | — | — | not testable here: {} | — |",
+                c.id,
+                cell(reason)
+            );
             continue;
         }
         for k in &c.checks {
@@ -399,7 +454,11 @@ fn header(meta: &Meta, result: &ResultFile) -> String {
         p.cpu,
         p.wall_time_s,
         &p.git_commit[..p.git_commit.len().min(10)],
-        if p.git_dirty { " (with uncommitted changes)" } else { "" },
+        if p.git_dirty {
+            " (with uncommitted changes)"
+        } else {
+            ""
+        },
         p.rustc,
         p.finished_at
     )
@@ -411,7 +470,14 @@ fn code_notes(report: &crate::report::Report) -> String {
     }
     let mut s = String::from("\n| where | kind | finding |\n|---|---|---|\n");
     for n in &report.code_notes {
-        let _ = writeln!(s, "| {} | {} | {} {} |", cell(&n.location), n.kind, cell(&n.finding), n.provenance.tag());
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} {} |",
+            cell(&n.location),
+            n.kind,
+            cell(&n.finding),
+            n.provenance.tag()
+        );
     }
     s
 }
@@ -421,7 +487,11 @@ fn claims_all(data: &BookData) -> String {
     for (meta, result) in &data.papers {
         match result {
             None => {
-                let _ = writeln!(s, "| [{}](papers/{}.md) | — | not yet run | — |", meta.short_name, meta.id);
+                let _ = writeln!(
+                    s,
+                    "| [{}](papers/{}.md) | — | not yet run | — |",
+                    meta.short_name, meta.id
+                );
             }
             Some(r) => {
                 for c in &r.report.claims {
@@ -483,9 +553,23 @@ mod tests {
 
     #[test]
     fn unknown_ids_and_keys_are_errors_and_plain_braces_pass() {
-        let data = BookData { papers: vec![], perf: BTreeMap::new() };
-        assert!(expand("{{metric nope:x}}", None, 0, &data).unwrap_err().contains("unknown paper id"));
-        assert_eq!(expand("a {{not-ours}} b", None, 0, &data).unwrap(), "a {{not-ours}} b");
-        assert!(expand("{{perf sinkhorn}}", None, 0, &data).unwrap().contains("No benchmark record"));
+        let data = BookData {
+            papers: vec![],
+            perf: BTreeMap::new(),
+        };
+        assert!(
+            expand("{{metric nope:x}}", None, 0, &data)
+                .unwrap_err()
+                .contains("unknown paper id")
+        );
+        assert_eq!(
+            expand("a {{not-ours}} b", None, 0, &data).unwrap(),
+            "a {{not-ours}} b"
+        );
+        assert!(
+            expand("{{perf sinkhorn}}", None, 0, &data)
+                .unwrap()
+                .contains("No benchmark record")
+        );
     }
 }

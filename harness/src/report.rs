@@ -445,7 +445,10 @@ fn decide(claim: &mut Claim, metrics: &BTreeMap<String, Vec<f64>>) -> Verdict {
             Aggregate::Mean => vec![stats::mean(values)],
         };
         check.tested = tested_values.len();
-        check.passed = tested_values.iter().filter(|&&v| check.rule.holds(v)).count();
+        check.passed = tested_values
+            .iter()
+            .filter(|&&v| check.rule.holds(v))
+            .count();
         passed += check.passed;
         tested += check.tested;
     }
@@ -479,7 +482,11 @@ mod tests {
 
     #[test]
     fn verdicts_follow_the_measurements() {
-        let v = |vals: Vec<f64>| report_with(vals, Rule::AtMost(1.0)).claims[0].verdict.clone();
+        let v = |vals: Vec<f64>| {
+            report_with(vals, Rule::AtMost(1.0)).claims[0]
+                .verdict
+                .clone()
+        };
         assert_eq!(v(vec![0.5, 0.9]), Verdict::Reproduced);
         assert_eq!(v(vec![0.5, 1.5]), Verdict::Partial);
         assert_eq!(v(vec![2.0, 1.5]), Verdict::NotReproduced);

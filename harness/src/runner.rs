@@ -68,7 +68,10 @@ pub fn resolve_device(choice: DeviceChoice) -> Result<(Device, Option<String>), 
         DeviceChoice::Cpu => Ok((Device::cpu(), None)),
         DeviceChoice::Auto => match detect_cuda() {
             Ok(d) => Ok((d, None)),
-            Err(why) => Ok((Device::cpu(), Some(format!("no GPU ({why}); running on the CPU")))),
+            Err(why) => Ok((
+                Device::cpu(),
+                Some(format!("no GPU ({why}); running on the CPU")),
+            )),
         },
         DeviceChoice::Cuda => detect_cuda()
             .map(|d| (d, None))

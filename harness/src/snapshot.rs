@@ -168,7 +168,10 @@ fn compare_values(old: &Value, new: &Value, tol: Tol, path: &str, diffs: &mut Ve
             _ => x == y,
         };
         if !ok {
-            diffs.push(format!("{path}/{k}: {x} -> {y} (tolerance {})", tol_text(tol)));
+            diffs.push(format!(
+                "{path}/{k}: {x} -> {y} (tolerance {})",
+                tol_text(tol)
+            ));
         }
     }
 }

@@ -99,8 +99,8 @@ pub fn load(root: &Path, id: &str) -> Result<Option<ResultFile>, StoreError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(StoreError::Io(path, e)),
     };
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(path.clone(), e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(path.clone(), e.to_string()))?;
     let version = value
         .get("schema_version")
         .and_then(|v| v.as_u64())
@@ -146,7 +146,12 @@ pub fn input_hash(root: &Path, meta: &Meta, scale: Scale, seed: u64, device: &st
         files.sort();
         for f in files {
             if let Ok(bytes) = std::fs::read(&f) {
-                h.update(f.strip_prefix(root).unwrap_or(&f).to_string_lossy().as_bytes());
+                h.update(
+                    f.strip_prefix(root)
+                        .unwrap_or(&f)
+                        .to_string_lossy()
+                        .as_bytes(),
+                );
                 h.update([0]);
                 h.update(&bytes);
             }
@@ -251,10 +256,22 @@ mod tests {
         std::fs::create_dir_all(dir.join("results")).unwrap();
         std::fs::write(dir.join("results/x.json"), "{ not json").unwrap();
         let e = load(&dir, "x").unwrap_err().to_string();
-        assert!(e.contains("corrupt results file") && e.contains("x.json"), "{e}");
+        assert!(
+            e.contains("corrupt results file") && e.contains("x.json"),
+            "{e}"
+        );
         std::fs::write(dir.join("results/y.json"), r#"{"schema_version": 999}"#).unwrap();
-        assert!(load(&dir, "y").unwrap_err().to_string().contains("schema version 999"));
-        std::fs::write(dir.join("results/z.json"), r#"{"schema_version": 1, "id": 3}"#).unwrap();
+        assert!(
+            load(&dir, "y")
+                .unwrap_err()
+                .to_string()
+                .contains("schema version 999")
+        );
+        std::fs::write(
+            dir.join("results/z.json"),
+            r#"{"schema_version": 1, "id": 3}"#,
+        )
+        .unwrap();
         assert!(matches!(load(&dir, "z"), Err(StoreError::Corrupt(..))));
         assert!(load(&dir, "absent").unwrap().is_none());
         std::fs::remove_dir_all(&dir).unwrap();

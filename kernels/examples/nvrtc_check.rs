@@ -41,10 +41,13 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let log = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+            let log = String::from_utf8_lossy(&out.stderr).to_string()
+                + &String::from_utf8_lossy(&out.stdout);
             let spills: Vec<&str> = log
                 .lines()
-                .filter(|l| l.contains("spill") && !l.contains(" 0 bytes spill stores, 0 bytes spill loads"))
+                .filter(|l| {
+                    l.contains("spill") && !l.contains(" 0 bytes spill stores, 0 bytes spill loads")
+                })
                 .collect();
             if !out.status.success() {
                 eprintln!("FAIL {name} {sm}: ptxas failed\n{log}");
@@ -63,7 +66,10 @@ fn main() -> ExitCode {
         eprintln!("{failures} CUDA compile checks failed");
         ExitCode::FAILURE
     } else {
-        println!("all CUDA sources compile for {} architectures without spills", ARCHES.len());
+        println!(
+            "all CUDA sources compile for {} architectures without spills",
+            ARCHES.len()
+        );
         ExitCode::SUCCESS
     }
 }

@@ -17,7 +17,11 @@ fn registry() -> Vec<&'static dyn Reproduction> {
 }
 
 #[derive(Parser)]
-#[command(name = "repro", version, about = "Re-run recent ML papers' claims and publish them as a book")]
+#[command(
+    name = "repro",
+    version,
+    about = "Re-run recent ML papers' claims and publish them as a book"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -153,12 +157,10 @@ fn main() -> ExitCode {
                 force,
             },
         ),
-        Some(Command::Book) => book_data(&root)
-            .and_then(|d| build(&root, d))
-            .map(|index| {
-                println!("{}", index.display());
-                true
-            }),
+        Some(Command::Book) => book_data(&root).and_then(|d| build(&root, d)).map(|index| {
+            println!("{}", index.display());
+            true
+        }),
         None => run_many(&root, &["all".into()], &RunOptions::default()).and_then(|ok| {
             let index = build(&root, book_data(&root)?)?;
             println!("book: {}", index.display());

@@ -1,10 +1,10 @@
 //! The command line as a user meets it: bad ids, corrupt files, and the book carrying the
 //! numbers of the results file.
 
+use harness::Reproduction;
 use harness::book::{BookData, build, stat_text};
 use harness::report::Stat;
-use harness::runner::{RunOptions, run, Outcome};
-use harness::Reproduction;
+use harness::runner::{Outcome, RunOptions, run};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -47,19 +47,36 @@ fn unknown_id_fails_and_lists_valid_ids() {
 #[test]
 fn corrupt_results_file_is_named() {
     let root = temp_root("corrupt");
-    copy_dir(&harness::store::workspace_root().join("book"), &root.join("book"));
+    copy_dir(
+        &harness::store::workspace_root().join("book"),
+        &root.join("book"),
+    );
     std::fs::create_dir_all(root.join("results")).unwrap();
-    std::fs::write(root.join("results/sinkhorn-newton.json"), "{\"schema_version\": 1, \"id\": ").unwrap();
-    let out = repro().arg("book").env("REPRO_ROOT", &root).output().unwrap();
+    std::fs::write(
+        root.join("results/sinkhorn-newton.json"),
+        "{\"schema_version\": 1, \"id\": ",
+    )
+    .unwrap();
+    let out = repro()
+        .arg("book")
+        .env("REPRO_ROOT", &root)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("corrupt results file") && err.contains("sinkhorn-newton.json"), "{err}");
+    assert!(
+        err.contains("corrupt results file") && err.contains("sinkhorn-newton.json"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }
 
 #[test]
 fn bad_flags_are_rejected() {
-    let out = repro().args(["run", "all", "--scale", "huge"]).output().unwrap();
+    let out = repro()
+        .args(["run", "all", "--scale", "huge"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown scale"));
 }
@@ -69,7 +86,10 @@ fn bad_flags_are_rejected() {
 #[test]
 fn the_book_carries_the_numbers_of_the_results_file() {
     let root = temp_root("book");
-    copy_dir(&harness::store::workspace_root().join("book"), &root.join("book"));
+    copy_dir(
+        &harness::store::workspace_root().join("book"),
+        &root.join("book"),
+    );
     let repro = &sinkhorn_newton::REPRODUCTION;
     let opts = RunOptions::default();
     let device = kernels::device::Device::cpu();
@@ -81,32 +101,72 @@ fn the_book_carries_the_numbers_of_the_results_file() {
         other => panic!("expected a run, got {other:?}"),
     };
     // A second run with nothing changed reuses the result.
-    assert!(matches!(run(&root, repro, &opts, &device), Outcome::Reused(_)));
+    assert!(matches!(
+        run(&root, repro, &opts, &device),
+        Outcome::Reused(_)
+    ));
     let data = BookData {
         papers: vec![(repro.meta().clone(), Some((*file).clone()))],
         perf: Default::default(),
     };
     let index = build(&root, data).expect("the book builds");
     assert!(index.exists());
-    let html = std::fs::read_to_string(root.join("book/build/papers/sinkhorn-newton.html")).unwrap();
+    let html =
+        std::fs::read_to_string(root.join("book/build/papers/sinkhorn-newton.html")).unwrap();
     let chapter = std::fs::read_to_string(root.join("book/src/papers/sinkhorn-newton.md")).unwrap();
     let mut cited = 0;
     for m in &file.report.metrics {
         if chapter.contains(&format!("{{{{metric {}}}}}", m.key)) {
             let text = stat_text(m, Stat::MeanSd);
-            assert!(html.contains(&text), "metric {} shown as {text:?} is not on the page", m.key);
+            assert!(
+                html.contains(&text),
+                "metric {} shown as {text:?} is not on the page",
+                m.key
+            );
             cited += 1;
         }
     }
     assert!(cited >= 10, "the chapter cites {cited} metrics");
     for c in &file.report.claims {
-        assert!(html.contains(c.verdict.label()), "verdict of {} missing", c.id);
+        assert!(
+            html.contains(c.verdict.label()),
+            "verdict of {} missing",
+            c.id
+        );
     }
     assert!(html.contains("<math"), "equations are rendered to MathML");
     for fig in &file.report.figures {
-        let svg = root.join(format!("book/build/generated/sinkhorn-newton/{}.svg", fig.key));
+        let svg = root.join(format!(
+            "book/build/generated/sinkhorn-newton/{}.svg",
+            fig.key
+        ));
         assert!(svg.exists(), "figure {} was not rendered", fig.key);
         assert!(html.contains(&format!("generated/sinkhorn-newton/{}.svg", fig.key)));
     }
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// The README's claims table must equal the verdicts recorded in the snapshots.
+#[test]
+fn readme_claims_table_matches_the_snapshots() {
+    let root = harness::store::workspace_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for r in [&sinkhorn_newton::REPRODUCTION as &dyn Reproduction] {
+        let meta = r.meta();
+        let snap =
+            harness::snapshot::read_snap(&root.join(format!("snapshots/{0}/{0}.snap", meta.id)))
+                .expect("a snapshot exists");
+        for claim in snap["claims"].as_array().unwrap() {
+            let id = claim["id"].as_str().unwrap();
+            let verdict = claim["verdict"].as_str().unwrap();
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| {} | {id} |", meta.short_name)))
+                .unwrap_or_else(|| panic!("README has no row for {} {id}", meta.short_name));
+            assert!(
+                row.trim_end().ends_with(&format!("| {verdict} |")),
+                "README says {row:?}, snapshot says {verdict}"
+            );
+        }
+    }
 }

@@ -30,10 +30,7 @@ impl std::error::Error for AssignmentError {}
 /// Minimum-cost perfect matching of an `n x n` row-major cost. Returns `(col_of_row, cost)`.
 pub fn linear_assignment(cost: &[f64], n: usize) -> Result<(Vec<usize>, f64), AssignmentError> {
     if n == 0 || cost.len() != n * n {
-        return Err(AssignmentError::Shape {
-            len: cost.len(),
-            n,
-        });
+        return Err(AssignmentError::Shape { len: cost.len(), n });
     }
     if let Some(k) = cost.iter().position(|v| !v.is_finite()) {
         return Err(AssignmentError::NonFinite {

@@ -134,26 +134,12 @@ impl LogSinkhorn {
     /// Returns the row sums of the plan *before* the update, `exp(eta x_i - 1 + LSE_i)`,
     /// which the row update computes anyway: Sinkhorn's stopping test costs nothing extra.
     pub fn update_x(&self, x: &mut [f64], y: &[f64]) -> Vec<f64> {
-        half_step(
-            &self.cost,
-            self.m,
-            &self.log_r,
-            self.eta,
-            x,
-            y,
-        )
+        half_step(&self.cost, self.m, &self.log_r, self.eta, x, y)
     }
 
     /// Column half-step, the mirror of [`Self::update_x`]; returns the column sums before the update.
     pub fn update_y(&self, x: &[f64], y: &mut [f64]) -> Vec<f64> {
-        half_step(
-            &self.cost_t,
-            self.n,
-            &self.log_c,
-            self.eta,
-            y,
-            x,
-        )
+        half_step(&self.cost_t, self.n, &self.log_c, self.eta, y, x)
     }
 
     /// One Sinkhorn iteration (row then column half-step). Returns the l1 marginal error of the
@@ -229,10 +215,21 @@ impl LogSinkhorn {
     /// `phi(t) = e^t - 1 - t >= 0`, an identity that avoids subtracting two nearly equal values of
     /// `f`: near convergence the increase is far below the rounding error of `f` itself, and a
     /// line search on differences of `f` would stall.
-    pub fn potential_gain(&self, p: &[f64], marg: &Marginals, dx: &[f64], dy: &[f64], a: f64) -> f64 {
+    pub fn potential_gain(
+        &self,
+        p: &[f64],
+        marg: &Marginals,
+        dx: &[f64],
+        dy: &[f64],
+        a: f64,
+    ) -> f64 {
         let (m, eta) = (self.m, self.eta);
-        let lin: f64 = (0..self.n).map(|i| (self.r[i] - marg.rows[i]) * dx[i]).sum::<f64>()
-            + (0..m).map(|j| (self.c[j] - marg.cols[j]) * dy[j]).sum::<f64>();
+        let lin: f64 = (0..self.n)
+            .map(|i| (self.r[i] - marg.rows[i]) * dx[i])
+            .sum::<f64>()
+            + (0..m)
+                .map(|j| (self.c[j] - marg.cols[j]) * dy[j])
+                .sum::<f64>();
         let curv: Vec<f64> = p
             .par_chunks(m)
             .enumerate()

@@ -35,7 +35,9 @@ fn bench(c: &mut Criterion) {
     let src: Vec<f64> = (0..COPY_LEN).map(|i| i as f64).collect();
     let mut dst = vec![0.0; COPY_LEN];
     g.throughput(Throughput::Bytes(copy_bytes(COPY_LEN) as u64));
-    g.bench_function("copy", |b| b.iter(|| parallel_copy(black_box(&src), &mut dst)));
+    g.bench_function("copy", |b| {
+        b.iter(|| parallel_copy(black_box(&src), &mut dst))
+    });
     g.finish();
     drop((src, dst));
 
@@ -60,7 +62,12 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("newton");
     for n in [200, 500] {
         let (pb, x0, y0) = problem(n, 1200.0);
-        let cfg = SnsConfig { warmup: 0, max_newton: 1, target: 0.0, ..SnsConfig::default() };
+        let cfg = SnsConfig {
+            warmup: 0,
+            max_newton: 1,
+            target: 0.0,
+            ..SnsConfig::default()
+        };
         g.bench_with_input(BenchmarkId::new("step", n), &n, |b, _| {
             b.iter(|| {
                 let (mut x, mut y) = (x0.clone(), y0.clone());
@@ -147,8 +154,11 @@ fn write_perf(root: &Path, out: &Path) {
     };
     let path = root.join("book/data/perf/sinkhorn.json");
     let _ = std::fs::create_dir_all(path.parent().expect("has a parent"));
-    std::fs::write(&path, serde_json::to_string_pretty(&perf).expect("serialises") + "\n")
-        .expect("write the perf table");
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&perf).expect("serialises") + "\n",
+    )
+    .expect("write the perf table");
     eprintln!("wrote {}", path.display());
 }
 

@@ -39,30 +39,106 @@ pub fn record_eta(report: &mut Report, runs: &[InstanceRun]) -> String {
     let pre = format!("eta{eta}");
     let v = |f: &dyn Fn(&InstanceRun) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
     let iters = Tol::Close { rel: 0.0, abs: 1.0 };
-    report.metric(&format!("{pre}.sns_iters"), "SNS iterations (total)", "", v(&|r| r.sns.total_iters() as f64), iters);
-    report.metric(&format!("{pre}.sns_newton_iters"), "SNS Newton iterations", "", v(&|r| r.sns.newton_iters as f64), iters);
-    report.metric(&format!("{pre}.sns_converged"), "SNS converged (1 = yes)", "", v(&|r| f64::from(u8::from(r.sns.converged))), Tol::Exact);
-    report.metric(&format!("{pre}.sns_final_error"), "SNS final marginal error", "", v(&|r| r.sns.final_error()), Tol::Close { rel: 0.5, abs: 2e-11 });
+    report.metric(
+        &format!("{pre}.sns_iters"),
+        "SNS iterations (total)",
+        "",
+        v(&|r| r.sns.total_iters() as f64),
+        iters,
+    );
+    report.metric(
+        &format!("{pre}.sns_newton_iters"),
+        "SNS Newton iterations",
+        "",
+        v(&|r| r.sns.newton_iters as f64),
+        iters,
+    );
+    report.metric(
+        &format!("{pre}.sns_converged"),
+        "SNS converged (1 = yes)",
+        "",
+        v(&|r| f64::from(u8::from(r.sns.converged))),
+        Tol::Exact,
+    );
+    report.metric(
+        &format!("{pre}.sns_final_error"),
+        "SNS final marginal error",
+        "",
+        v(&|r| r.sns.final_error()),
+        Tol::Close {
+            rel: 0.5,
+            abs: 2e-11,
+        },
+    );
     report.metric(
         &format!("{pre}.cg_iters_mean"),
         "CG iterations per Newton step (mean)",
         "",
-        v(&|r| harness::stats::mean(&r.sns.cg_iters.iter().map(|&c| c as f64).collect::<Vec<_>>())),
+        v(
+            &|r| {
+                harness::stats::mean(&r.sns.cg_iters.iter().map(|&c| c as f64).collect::<Vec<_>>())
+            },
+        ),
         Tol::rel(0.1),
     );
-    report.metric(&format!("{pre}.sinkhorn_iters"), "Sinkhorn iterations (capped)", "", v(&|r| r.sinkhorn.sinkhorn_iters as f64), Tol::Close { rel: 1e-3, abs: 2.0 });
-    report.metric(&format!("{pre}.sinkhorn_converged"), "Sinkhorn converged within the cap (1 = yes)", "", v(&|r| f64::from(u8::from(r.sinkhorn.converged))), Tol::Exact);
-    report.metric(&format!("{pre}.sinkhorn_final_error"), "Sinkhorn final marginal error", "", v(&|r| r.sinkhorn.final_error()), Tol::Close { rel: 0.05, abs: 2e-11 });
+    report.metric(
+        &format!("{pre}.sinkhorn_iters"),
+        "Sinkhorn iterations (capped)",
+        "",
+        v(&|r| r.sinkhorn.sinkhorn_iters as f64),
+        Tol::Close {
+            rel: 1e-3,
+            abs: 2.0,
+        },
+    );
+    report.metric(
+        &format!("{pre}.sinkhorn_converged"),
+        "Sinkhorn converged within the cap (1 = yes)",
+        "",
+        v(&|r| f64::from(u8::from(r.sinkhorn.converged))),
+        Tol::Exact,
+    );
+    report.metric(
+        &format!("{pre}.sinkhorn_final_error"),
+        "Sinkhorn final marginal error",
+        "",
+        v(&|r| r.sinkhorn.final_error()),
+        Tol::Close {
+            rel: 0.05,
+            abs: 2e-11,
+        },
+    );
     report.metric(
         &format!("{pre}.ratio"),
         "Sinkhorn / SNS iterations (a lower bound when Sinkhorn hit the cap)",
         "",
         v(&|r| r.sinkhorn.sinkhorn_iters as f64 / r.sns.total_iters() as f64),
-        Tol::Close { rel: 0.05, abs: 0.0 },
+        Tol::Close {
+            rel: 0.05,
+            abs: 0.0,
+        },
     );
-    report.metric(&format!("{pre}.sns_seconds"), "SNS wall time", "s", v(&|r| r.sns_seconds), Tol::Unchecked);
-    report.metric(&format!("{pre}.sinkhorn_seconds"), "Sinkhorn wall time", "s", v(&|r| r.sinkhorn_seconds), Tol::Unchecked);
-    report.metric(&format!("{pre}.top_mass"), "top-8n mass fraction of M after 20 Sinkhorn steps", "", v(&|r| r.top_mass), Tol::rel(1e-6));
+    report.metric(
+        &format!("{pre}.sns_seconds"),
+        "SNS wall time",
+        "s",
+        v(&|r| r.sns_seconds),
+        Tol::Unchecked,
+    );
+    report.metric(
+        &format!("{pre}.sinkhorn_seconds"),
+        "Sinkhorn wall time",
+        "s",
+        v(&|r| r.sinkhorn_seconds),
+        Tol::Unchecked,
+    );
+    report.metric(
+        &format!("{pre}.top_mass"),
+        "top-8n mass fraction of M after 20 Sinkhorn steps",
+        "",
+        v(&|r| r.top_mass),
+        Tol::rel(1e-6),
+    );
     report.metric(
         &format!("{pre}.cost_gap_ratio"),
         "(<C,P> - LAP/n) / (log n / eta)",
@@ -118,7 +194,7 @@ pub fn claims(report: &mut Report, main: &str, low: &str, n: usize) {
     report.claim(
         Claim::new(
             "S1-low-eta",
-            &format!("The same speed-up test as S1 at η = 300 (the card's second setting, outside the paper's table)."),
+            "The same speed-up test as S1 at η = 300 (the card's second setting, outside the paper's table).",
             secondary("not reported for η = 300", "—"),
         )
         .check(Check::each(&format!("{low}.sns_iters"), Rule::AtMost(S1_MAX_SNS_ITERS)))
@@ -130,44 +206,163 @@ pub fn claims(report: &mut Report, main: &str, low: &str, n: usize) {
             "The same sparsity test as S2 at η = 300, where Theorem 1's condition on η is weaker.",
             secondary("Theorem 1 requires η > (1 + 2 log n)/Δ", "Theorem 1"),
         )
-        .check(Check::each(&format!("{low}.top_mass"), Rule::AtLeast(S2_MIN_MASS))),
+        .check(Check::each(
+            &format!("{low}.top_mass"),
+            Rule::AtLeast(S2_MIN_MASS),
+        )),
     );
 }
 
 pub fn record_unit(report: &mut Report, u: &UnitChecks) {
-    let tol = Tol::Close { rel: 0.5, abs: 1e-13 };
-    report.metric("unit.grad_rel_err", "gradient vs central differences (relative)", "", vec![u.grad_rel_err], tol);
-    report.metric("unit.hvp_rel_err", "Hessian-vector product vs differences of gradients (relative)", "", vec![u.hvp_rel_err], tol);
-    report.metric("unit.dd_margin_dense", "min diagonal-dominance margin of M", "", vec![u.dd_margin_dense], tol);
-    report.metric("unit.dd_margin_sparse", "min diagonal-dominance margin of sparsified M", "", vec![u.dd_margin_sparse], tol);
-    report.metric("unit.null_residual", "‖M(1, −1)‖∞ / max|M|", "", vec![u.null_residual], tol);
+    let tol = Tol::Close {
+        rel: 0.5,
+        abs: 1e-13,
+    };
+    report.metric(
+        "unit.grad_rel_err",
+        "gradient vs central differences (relative)",
+        "",
+        vec![u.grad_rel_err],
+        tol,
+    );
+    report.metric(
+        "unit.hvp_rel_err",
+        "Hessian-vector product vs differences of gradients (relative)",
+        "",
+        vec![u.hvp_rel_err],
+        tol,
+    );
+    report.metric(
+        "unit.dd_margin_dense",
+        "min diagonal-dominance margin of M",
+        "",
+        vec![u.dd_margin_dense],
+        tol,
+    );
+    report.metric(
+        "unit.dd_margin_sparse",
+        "min diagonal-dominance margin of sparsified M",
+        "",
+        vec![u.dd_margin_sparse],
+        tol,
+    );
+    report.metric(
+        "unit.null_residual",
+        "‖M(1, −1)‖∞ / max|M|",
+        "",
+        vec![u.null_residual],
+        tol,
+    );
 }
 
 pub fn record_pot(report: &mut Report, c: &PotComparison, pot_iters: usize) {
-    let noise = Tol::Close { rel: 1.0, abs: 1e-11 };
-    report.metric("pot.plan_l1", "‖P_SNS − P_POT‖₁", "", vec![c.plan_l1], noise);
-    report.metric("pot.sns_error", "SNS marginal error on the fixture instance", "", vec![c.sns_error], noise);
-    report.metric("pot.lap_diff", "|LAP optimum here − SciPy's|", "", vec![c.lap_diff], noise);
-    report.metric("pot.emd_diff", "|LAP optimum / n − POT emd2|", "", vec![c.emd_diff], noise);
-    report.metric("pot.pot_iterations", "POT sinkhorn_log iterations to 1e-14", "", vec![pot_iters as f64], Tol::Exact);
+    let noise = Tol::Close {
+        rel: 1.0,
+        abs: 1e-11,
+    };
+    report.metric(
+        "pot.plan_l1",
+        "‖P_SNS − P_POT‖₁",
+        "",
+        vec![c.plan_l1],
+        noise,
+    );
+    report.metric(
+        "pot.sns_error",
+        "SNS marginal error on the fixture instance",
+        "",
+        vec![c.sns_error],
+        noise,
+    );
+    report.metric(
+        "pot.lap_diff",
+        "|LAP optimum here − SciPy's|",
+        "",
+        vec![c.lap_diff],
+        noise,
+    );
+    report.metric(
+        "pot.emd_diff",
+        "|LAP optimum / n − POT emd2|",
+        "",
+        vec![c.emd_diff],
+        noise,
+    );
+    report.metric(
+        "pot.pot_iterations",
+        "POT sinkhorn_log iterations to 1e-14",
+        "",
+        vec![pot_iters as f64],
+        Tol::Exact,
+    );
 }
 
 /// Paper-versus-here table.
 pub fn paper_table(main: &str, low: &str, n: usize) -> Table {
-    let m = |k: &str| Cell::Metric { key: k.into(), stat: Stat::MeanSd };
+    let m = |k: &str| Cell::Metric {
+        key: k.into(),
+        stat: Stat::MeanSd,
+    };
     Table {
         key: "paper-vs-here".into(),
-        title: format!("Random assignment problem: paper (n = 500) against this run (n = {n}); mean ± sd over seeds"),
-        columns: vec!["quantity".into(), "paper, η = 1200 [secondary]".into(), "here, η = 1200".into(), "here, η = 300".into()],
+        title: format!(
+            "Random assignment problem: paper (n = 500) against this run (n = {n}); mean ± sd over seeds"
+        ),
+        columns: vec![
+            "quantity".into(),
+            "paper, η = 1200 [secondary]".into(),
+            "here, η = 1200".into(),
+            "here, η = 300".into(),
+        ],
         rows: vec![
-            vec![Cell::text("SNS iterations (total)"), Cell::text("29"), m(&format!("{main}.sns_iters")), m(&format!("{low}.sns_iters"))],
-            vec![Cell::text("of which Newton"), Cell::text("9"), m(&format!("{main}.sns_newton_iters")), m(&format!("{low}.sns_newton_iters"))],
-            vec![Cell::text("Sinkhorn iterations"), Cell::text("56,199"), m(&format!("{main}.sinkhorn_iters")), m(&format!("{low}.sinkhorn_iters"))],
-            vec![Cell::text("Sinkhorn converged within the cap"), Cell::text("yes"), m(&format!("{main}.sinkhorn_converged")), m(&format!("{low}.sinkhorn_converged"))],
-            vec![Cell::text("SNS wall time"), Cell::text("0.34 s (M1 Pro)"), m(&format!("{main}.sns_seconds")), m(&format!("{low}.sns_seconds"))],
-            vec![Cell::text("Sinkhorn wall time"), Cell::text("233.36 s (M1 Pro)"), m(&format!("{main}.sinkhorn_seconds")), m(&format!("{low}.sinkhorn_seconds"))],
-            vec![Cell::text("CG iterations per Newton step"), Cell::text("not reported"), m(&format!("{main}.cg_iters_mean")), m(&format!("{low}.cg_iters_mean"))],
-            vec![Cell::text("top-8n Hessian mass after warm-up"), Cell::text("not reported"), m(&format!("{main}.top_mass")), m(&format!("{low}.top_mass"))],
+            vec![
+                Cell::text("SNS iterations (total)"),
+                Cell::text("29"),
+                m(&format!("{main}.sns_iters")),
+                m(&format!("{low}.sns_iters")),
+            ],
+            vec![
+                Cell::text("of which Newton"),
+                Cell::text("9"),
+                m(&format!("{main}.sns_newton_iters")),
+                m(&format!("{low}.sns_newton_iters")),
+            ],
+            vec![
+                Cell::text("Sinkhorn iterations"),
+                Cell::text("56,199"),
+                m(&format!("{main}.sinkhorn_iters")),
+                m(&format!("{low}.sinkhorn_iters")),
+            ],
+            vec![
+                Cell::text("Sinkhorn converged within the cap"),
+                Cell::text("yes"),
+                m(&format!("{main}.sinkhorn_converged")),
+                m(&format!("{low}.sinkhorn_converged")),
+            ],
+            vec![
+                Cell::text("SNS wall time"),
+                Cell::text("0.34 s (M1 Pro)"),
+                m(&format!("{main}.sns_seconds")),
+                m(&format!("{low}.sns_seconds")),
+            ],
+            vec![
+                Cell::text("Sinkhorn wall time"),
+                Cell::text("233.36 s (M1 Pro)"),
+                m(&format!("{main}.sinkhorn_seconds")),
+                m(&format!("{low}.sinkhorn_seconds")),
+            ],
+            vec![
+                Cell::text("CG iterations per Newton step"),
+                Cell::text("not reported"),
+                m(&format!("{main}.cg_iters_mean")),
+                m(&format!("{low}.cg_iters_mean")),
+            ],
+            vec![
+                Cell::text("top-8n Hessian mass after warm-up"),
+                Cell::text("not reported"),
+                m(&format!("{main}.top_mass")),
+                m(&format!("{low}.top_mass")),
+            ],
         ],
     }
 }
@@ -207,7 +402,12 @@ pub fn convergence_figure(main: &[InstanceRun], low: &[InstanceRun], target: f64
 
 /// Top-k mass fraction of M against the budget k / n (first seed).
 pub fn mass_figure(main: &[InstanceRun], low: &[InstanceRun]) -> Figure {
-    let curve = |r: &InstanceRun| r.mass_curve.iter().map(|&(b, f)| (b, 1.0 - f)).collect::<Vec<_>>();
+    let curve = |r: &InstanceRun| {
+        r.mass_curve
+            .iter()
+            .map(|&(b, f)| (b, 1.0 - f))
+            .collect::<Vec<_>>()
+    };
     Figure {
         key: "sparsity".into(),
         title: "Hessian mass outside the kept entries after 20 Sinkhorn steps".into(),
@@ -215,8 +415,16 @@ pub fn mass_figure(main: &[InstanceRun], low: &[InstanceRun]) -> Figure {
         y_label: "1 − kept mass fraction".into(),
         x_log: true,
         y_log: true,
-        series: vec![Series::new("η = 1200", curve(&main[0])), Series::new("η = 300", curve(&low[0]))],
-        guides: vec![Guide { y: 1.0 - S2_MIN_MASS, label: "S2 threshold (1%)".into() }],
-        caption: format!("The card's budget is λn = 2 (8n entries of (2n)²); MASS_BUDGETS = {MASS_BUDGETS:?}."),
+        series: vec![
+            Series::new("η = 1200", curve(&main[0])),
+            Series::new("η = 300", curve(&low[0])),
+        ],
+        guides: vec![Guide {
+            y: 1.0 - S2_MIN_MASS,
+            label: "S2 threshold (1%)".into(),
+        }],
+        caption: format!(
+            "The card's budget is λn = 2 (8n entries of (2n)²); MASS_BUDGETS = {MASS_BUDGETS:?}."
+        ),
     }
 }

@@ -144,7 +144,12 @@ fn dd_margin(a: &[Vec<f64>]) -> f64 {
     a.iter()
         .enumerate()
         .map(|(i, row)| {
-            let off: f64 = row.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, v)| v.abs()).sum();
+            let off: f64 = row
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, v)| v.abs())
+                .sum();
             (row[i] - off) / row[i]
         })
         .fold(f64::INFINITY, f64::min)
@@ -188,7 +193,10 @@ pub fn unit_checks(seed: u64, n: usize, eta: f64) -> UnitChecks {
     let (xp, yp) = shift(hh);
     let (xm, ym) = shift(-hh);
     let (gp, gm) = (gradient(&pb, &xp, &yp), gradient(&pb, &xm, &ym));
-    let mv: Vec<f64> = a.iter().map(|row| row.iter().zip(&v).map(|(p, q)| p * q).sum()).collect();
+    let mv: Vec<f64> = a
+        .iter()
+        .map(|row| row.iter().zip(&v).map(|(p, q)| p * q).sum())
+        .collect();
     let mv_max = mv.iter().fold(0.0f64, |s, t| s.max(t.abs()));
     let hvp_err = (0..2 * n)
         .map(|k| ((gp[k] - gm[k]) / (2.0 * hh) + mv[k]).abs())
@@ -259,7 +267,10 @@ pub struct PotComparison {
 /// Re-creates a fixture instance from its seed (checking the first costs), runs SNS on it and
 /// compares the plan and the optima with the references.
 pub fn compare_with_pot(inst: &PotInstance, cfg: &SnsConfig) -> Result<PotComparison, String> {
-    let seed: u64 = inst.seed.parse().map_err(|e| format!("fixture seed: {e}"))?;
+    let seed: u64 = inst
+        .seed
+        .parse()
+        .map_err(|e| format!("fixture seed: {e}"))?;
     let n = inst.n;
     let cost = lap_cost(seed, n);
     if cost[..inst.cost_head.len()] != inst.cost_head[..] {

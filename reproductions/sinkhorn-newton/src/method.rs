@@ -170,11 +170,12 @@ pub fn sparsify(pb: &LogSinkhorn, p: &[f64], marg: &Marginals, lambda: f64) -> S
     let mut entries = all_entries(pb, p, marg);
     let threshold = kth_largest(&mut entries, budget);
     let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new(); size];
-    for i in 0..n {
-        rows[i].push((i, eta * marg.rows[i]));
-    }
-    for j in 0..m {
-        rows[n + j].push((n + j, eta * marg.cols[j]));
+    for (k, (row, s)) in rows
+        .iter_mut()
+        .zip(marg.rows.iter().chain(&marg.cols))
+        .enumerate()
+    {
+        row.push((k, eta * s));
     }
     for i in 0..n {
         for j in 0..m {
@@ -246,7 +247,9 @@ pub fn sns(
         let (dx, dy) = cg.x.split_at(n);
         let slope: f64 = grad.iter().zip(&cg.x).map(|(g, d)| g * d).sum();
         if slope <= 0.0 || !slope.is_finite() {
-            trace.stalled = Some(format!("no ascent direction at Newton step {t} (slope {slope:e})"));
+            trace.stalled = Some(format!(
+                "no ascent direction at Newton step {t} (slope {slope:e})"
+            ));
             break;
         }
         let mut a = 1.0;

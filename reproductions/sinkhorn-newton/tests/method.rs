@@ -2,7 +2,9 @@
 
 use kernels::ot::{LogSinkhorn, linear_assignment};
 use sinkhorn_newton::experiment::{compare_with_pot, lap_cost, pot_fixture, unit_checks};
-use sinkhorn_newton::method::{SnsConfig, marginal_error, sinkhorn, sns, sparsify, top_mass_fraction};
+use sinkhorn_newton::method::{
+    SnsConfig, marginal_error, sinkhorn, sns, sparsify, top_mass_fraction,
+};
 
 #[test]
 fn the_fixture_instance_is_recreated_and_matches_pot_and_scipy() {
@@ -14,10 +16,17 @@ fn the_fixture_instance_is_recreated_and_matches_pot_and_scipy() {
         harness::rng::derive_seed(0, "sinkhorn-newton", &inst.experiment, inst.repeat).to_string(),
         inst.seed
     );
-    assert!(inst.pot_marginal_error < 1e-12, "POT converged when the fixture was written");
+    assert!(
+        inst.pot_marginal_error < 1e-12,
+        "POT converged when the fixture was written"
+    );
     let c = compare_with_pot(inst, &SnsConfig::default()).unwrap();
     assert!(c.sns_error <= 1e-10);
-    assert!(c.plan_l1 <= 1e-8, "plan differs from POT's by {}", c.plan_l1);
+    assert!(
+        c.plan_l1 <= 1e-8,
+        "plan differs from POT's by {}",
+        c.plan_l1
+    );
     assert!(c.lap_diff <= 1e-9 && c.emd_diff <= 1e-12);
     // The assignment itself agrees with SciPy's (unique optimum for continuous random costs).
     let n = inst.n;
@@ -58,10 +67,16 @@ fn sparsification_respects_its_budget_and_keeps_the_diagonal() {
         assert!(cols.contains(&i));
     }
     assert_eq!((s.matrix.nnz() - 2 * n) % 2, 0);
-    assert!(s.matrix.nnz() <= s.budget + 2 * n, "ties aside, no more than the budget plus the diagonal");
+    assert!(
+        s.matrix.nnz() <= s.budget + 2 * n,
+        "ties aside, no more than the budget plus the diagonal"
+    );
     let f = top_mass_fraction(&pb, &p, &marg, 2.0 / n as f64);
     assert!((0.0..=1.0).contains(&f));
-    assert!(top_mass_fraction(&pb, &p, &marg, 1.0) > 1.0 - 1e-12, "all entries carry all mass");
+    assert!(
+        top_mass_fraction(&pb, &p, &marg, 1.0) > 1.0 - 1e-12,
+        "all entries carry all mass"
+    );
 }
 
 #[test]
@@ -70,7 +85,10 @@ fn calculus_checks_pass_on_several_instances() {
         let u = unit_checks(seed, 8, 20.0);
         assert!(u.grad_rel_err < 1e-6, "{u:?}");
         assert!(u.hvp_rel_err < 1e-5, "{u:?}");
-        assert!(u.dd_margin_dense > -1e-12 && u.dd_margin_sparse > -1e-12, "{u:?}");
+        assert!(
+            u.dd_margin_dense > -1e-12 && u.dd_margin_sparse > -1e-12,
+            "{u:?}"
+        );
         assert!(u.null_residual < 1e-12, "{u:?}");
     }
 }
@@ -84,8 +102,13 @@ fn a_flipped_hessian_sign_makes_no_progress() {
     sinkhorn(&pb, &mut x, &mut y, 0.0, 20, |_| {});
     let p = pb.plan(&x, &y);
     let marg = pb.marginals_of(&p);
-    let grad: Vec<f64> = pb.r().iter().zip(&marg.rows).map(|(a, b)| a - b)
-        .chain(pb.c().iter().zip(&marg.cols).map(|(a, b)| a - b)).collect();
+    let grad: Vec<f64> = pb
+        .r()
+        .iter()
+        .zip(&marg.rows)
+        .map(|(a, b)| a - b)
+        .chain(pb.c().iter().zip(&marg.cols).map(|(a, b)| a - b))
+        .collect();
     let s = sparsify(&pb, &p, &marg, 2.0 / n as f64);
     let d = kernels::sparse::conjugate_gradient(&s.matrix, &grad, 1e-12, 10_000).x;
     let (dx, dy) = d.split_at(n);
