@@ -7,6 +7,7 @@
 //! | directive | expands to |
 //! |---|---|
 //! | `{{header}}` | title, authors, venue, arXiv, official code, provenance of the run |
+//! | `{{run-info}}` | the provenance sentence alone (with `@full`: of the full-scale run) |
 //! | `{{metric KEY [STAT]}}` | a metric (`mean-sd` default; `mean`, `sd`, `min`, `max`, `count`, `all`) |
 //! | `{{claims}}` | the chapter's claims with paper values, measurements, rules and verdicts |
 //! | `{{table KEY}}`, `{{figure KEY}}` | a report table; a rendered SVG figure with its caption |
@@ -14,7 +15,9 @@
 //! | `{{claims-all}}`, `{{errata-all}}` | every paper's claims; every paper's code notes |
 //! | `{{perf FAMILY}}` | the benchmark table recorded in `book/data/perf/FAMILY.json` |
 //!
-//! In a chapter under `papers/<id>.md` keys refer to that paper; `other-id:KEY` reaches another.
+//! In a chapter under `papers/<id>.md` keys refer to that paper's `ci` result; `other-id:KEY`
+//! reaches another paper, `@full:KEY` (or `id@full:KEY`, `{{header @full}}`) the `full`-scale
+//! result: a local `results/<id>.full.json`, else the committed record `book/data/full/<id>.json`.
 //! `$...$` and `$$...$$` become MathML at build time (math-core), so equations need no script
 //! and no network.
 
@@ -34,6 +37,8 @@ use std::path::{Path, PathBuf};
 #[derive(Clone)]
 pub struct BookData {
     pub papers: Vec<(Meta, Option<ResultFile>)>,
+    /// `full`-scale results by id (a local run, or the committed record in `book/data/full/`).
+    pub full: BTreeMap<String, ResultFile>,
     /// Benchmark tables by family, from `book/data/perf/*.json`.
     pub perf: BTreeMap<String, PerfFile>,
 }
@@ -78,18 +83,23 @@ pub fn load_perf(root: &Path) -> Result<BTreeMap<String, PerfFile>, String> {
     Ok(out)
 }
 
-/// Renders every figure to `book/src/generated/<id>/<key>.svg` (the folder is recreated).
+/// Renders every figure to `book/src/generated/<id>/<key>.svg` (`full-<key>.svg` for `full`-scale
+/// results); the folder is recreated.
 pub fn write_figures(root: &Path, data: &BookData) -> Result<(), String> {
     let gen_dir = root.join("book/src/generated");
     let _ = std::fs::remove_dir_all(&gen_dir);
-    for (meta, result) in &data.papers {
-        let Some(result) = result else { continue };
-        let dir = gen_dir.join(meta.id);
+    let ci = data
+        .papers
+        .iter()
+        .filter_map(|(m, r)| r.as_ref().map(|r| (m.id, "", r)));
+    let full = data.full.iter().map(|(id, r)| (id.as_str(), "full-", r));
+    for (id, prefix, result) in ci.chain(full) {
+        let dir = gen_dir.join(id);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for fig in &result.report.figures {
             let svg = crate::plot::render_svg(fig)
-                .map_err(|e| format!("figure {} of {}: {e}", fig.key, meta.id))?;
-            let path = dir.join(format!("{}.svg", fig.key));
+                .map_err(|e| format!("figure {} of {id}: {e}", fig.key))?;
+            let path = dir.join(format!("{prefix}{}.svg", fig.key));
             std::fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
         }
     }
@@ -184,6 +194,7 @@ pub fn expand(
 
 const DIRECTIVES: &[&str] = &[
     "header",
+    "run-info",
     "metric",
     "claims",
     "table",
@@ -216,31 +227,50 @@ fn directive(
         }
         _ => {}
     }
-    // Everything else is about one paper.
-    let (id, key) = match args.first() {
+    // Everything else is about one paper: `KEY`, `ID:KEY`, `@full:KEY` or `ID@full:KEY`.
+    let (target, key) = match args.first() {
         Some(a) if a.contains(':') => {
-            let (id, key) = a.split_once(':').unwrap();
-            (id.to_string(), Some(key.to_string()))
+            let (t, key) = a.split_once(':').expect("contains ':'");
+            (t.to_string(), Some(key.to_string()))
         }
-        Some(a) => (
-            paper
-                .ok_or_else(|| format!("{{{{{name} {a}}}}} outside a paper chapter needs id:key"))?
-                .to_string(),
-            Some(a.to_string()),
-        ),
-        None => (
-            paper
-                .ok_or_else(|| format!("{{{{{name}}}}} outside a paper chapter"))?
-                .to_string(),
-            None,
-        ),
+        Some(a)
+            if matches!(name, "header" | "run-info" | "claims" | "deviations")
+                && a.starts_with('@') =>
+        {
+            (a.to_string(), None)
+        }
+        Some(a) => (String::new(), Some(a.to_string())),
+        None => (String::new(), None),
     };
-    let (meta, result) = data
+    let (id_part, full) = match target.split_once('@') {
+        Some((id, "full")) => (id.to_string(), true),
+        Some((_, other)) => return Err(format!("unknown scale @{other}: only @full is recorded")),
+        None => (target.clone(), false),
+    };
+    let id = if id_part.is_empty() {
+        paper
+            .ok_or_else(|| format!("{{{{{name}}}}} outside a paper chapter needs an id"))?
+            .to_string()
+    } else {
+        id_part
+    };
+    let (meta, ci_result) = data
         .find(&id)
         .ok_or_else(|| format!("unknown paper id {id:?} in {{{{{name}}}}}"))?;
+    let result = if full {
+        data.full.get(&id)
+    } else {
+        ci_result.as_ref()
+    };
     let Some(result) = result else {
+        let how = if full {
+            format!("`cargo run --release -- run {id} --scale full`")
+        } else {
+            format!("`cargo run --release -- run {id}`")
+        };
         return Ok(format!(
-            "\n> **Not yet run.** `cargo run --release -- run {id}` computes these results.\n"
+            "\n> **Not yet run{}.** {how} computes these results.\n",
+            if full { " at full scale" } else { "" }
         ));
     };
     let report = &result.report;
@@ -250,6 +280,7 @@ fn directive(
     };
     match name {
         "header" => Ok(header(meta, result)),
+        "run-info" => Ok(format!("\n> {}\n", run_line(result))),
         "metric" => {
             let key = need_key()?;
             let m = report
@@ -297,8 +328,9 @@ fn directive(
                 .find(|f| f.key == key)
                 .ok_or_else(|| format!("no figure {key:?} in results of {id}"))?;
             let up = "../".repeat(depth);
+            let prefix = if full { "full-" } else { "" };
             Ok(format!(
-                "\n<figure>\n<img src=\"{up}generated/{id}/{key}.svg\" alt=\"{}\" width=\"760\">\n<figcaption>{}</figcaption>\n</figure>\n",
+                "\n<figure>\n<img src=\"{up}generated/{id}/{prefix}{key}.svg\" alt=\"{}\" width=\"760\">\n<figcaption>{}</figcaption>\n</figure>\n",
                 html_escape(&f.title),
                 html_escape(&f.caption)
             ))
@@ -438,9 +470,8 @@ fn claims_table(claims: &[Claim], report: &crate::report::Report) -> String {
 }
 
 fn header(meta: &Meta, result: &ResultFile) -> String {
-    let p = &result.provenance;
     format!(
-        "\n> **{}** — {}. *{}* {}. [arXiv:{}](https://arxiv.org/abs/{}). Official code: {}.\n>\n> This run: scale `{}`, seed {}, {} on {}, {:.1} s, commit `{}`{}, {}, finished {}.\n",
+        "\n> **{}** — {}. *{}* {}. [arXiv:{}](https://arxiv.org/abs/{}). Official code: {}.\n>\n> {}\n",
         meta.title,
         meta.authors,
         meta.venue,
@@ -448,6 +479,15 @@ fn header(meta: &Meta, result: &ResultFile) -> String {
         meta.arxiv,
         meta.arxiv,
         meta.official_code,
+        run_line(result)
+    )
+}
+
+/// One sentence of provenance: scale, seed, device, time, commit, compiler, date.
+fn run_line(result: &ResultFile) -> String {
+    let p = &result.provenance;
+    format!(
+        "This run: scale `{}`, seed {}, {} on {}, {:.1} s, commit `{}`{}, {}, finished {}.",
         p.scale,
         p.seed,
         p.device,
@@ -555,6 +595,7 @@ mod tests {
     fn unknown_ids_and_keys_are_errors_and_plain_braces_pass() {
         let data = BookData {
             papers: vec![],
+            full: BTreeMap::new(),
             perf: BTreeMap::new(),
         };
         assert!(

@@ -91,7 +91,7 @@ pub fn run(root: &Path, repro: &dyn Reproduction, opts: &RunOptions, device: &De
     let meta = repro.meta();
     let hash = store::input_hash(root, meta, opts.scale, opts.seed, &device_key(device));
     if !opts.force {
-        match store::load(root, meta.id) {
+        match store::load(root, meta.id, opts.scale) {
             Ok(Some(prev)) if prev.input_hash == hash => return Outcome::Reused(Box::new(prev)),
             Ok(_) => {}
             Err(e) => eprintln!("warning: {e}; it will be replaced by a new run"),

@@ -147,6 +147,17 @@ fn metric_tol(path: &str, report: &Report) -> Option<Tol> {
     report.get(key).map(|m| m.tol)
 }
 
+/// The tolerance actually applied: never tighter than the rounding the snapshot itself applies.
+fn effective_tol(tol: Tol) -> Tol {
+    match tol {
+        Tol::Close { rel, abs } => Tol::Close {
+            rel: rel.max(10f64.powi(1 - SIG_DIGITS)),
+            abs,
+        },
+        other => other,
+    }
+}
+
 fn compare_values(old: &Value, new: &Value, tol: Tol, path: &str, diffs: &mut Vec<String>) {
     let (Value::Array(a), Value::Array(b)) = (old, new) else {
         if old != new {
@@ -159,18 +170,15 @@ fn compare_values(old: &Value, new: &Value, tol: Tol, path: &str, diffs: &mut Ve
         return;
     }
     for (k, (x, y)) in a.iter().zip(b).enumerate() {
-        let ok = match (x.as_f64(), y.as_f64(), tol) {
-            (Some(u), Some(v), Tol::Close { rel, abs }) => {
-                // Never tighter than the rounding the snapshot itself applies.
-                let rel = rel.max(10f64.powi(1 - SIG_DIGITS));
-                (u - v).abs() <= abs + rel * u.abs()
-            }
+        let effective = effective_tol(tol);
+        let ok = match (x.as_f64(), y.as_f64(), effective) {
+            (Some(u), Some(v), Tol::Close { rel, abs }) => (u - v).abs() <= abs + rel * u.abs(),
             _ => x == y,
         };
         if !ok {
             diffs.push(format!(
                 "{path}/{k}: {x} -> {y} (tolerance {})",
-                tol_text(tol)
+                tol_text(effective)
             ));
         }
     }

@@ -86,14 +86,28 @@ pub fn results_dir(root: &Path) -> PathBuf {
     root.join("results")
 }
 
-pub fn result_path(root: &Path, id: &str) -> PathBuf {
-    results_dir(root).join(format!("{id}.json"))
+/// `results/<id>.json` for `ci` runs, `results/<id>.full.json` for `full` runs.
+pub fn result_path(root: &Path, id: &str, scale: Scale) -> PathBuf {
+    match scale {
+        Scale::Ci => results_dir(root).join(format!("{id}.json")),
+        Scale::Full => results_dir(root).join(format!("{id}.full.json")),
+    }
 }
 
-/// Reads `results/<id>.json`: `Ok(None)` when there is none, an error naming the file and the
-/// problem when it is unreadable, not JSON, not a result, or of another schema.
-pub fn load(root: &Path, id: &str) -> Result<Option<ResultFile>, StoreError> {
-    let path = result_path(root, id);
+/// The committed record of a `full`-scale run, shown by the book when no local one exists.
+pub fn recorded_full_path(root: &Path, id: &str) -> PathBuf {
+    root.join("book/data/full").join(format!("{id}.json"))
+}
+
+/// Reads the result of `id` at `scale`; see [`load_file`].
+pub fn load(root: &Path, id: &str, scale: Scale) -> Result<Option<ResultFile>, StoreError> {
+    load_file(&result_path(root, id, scale), id)
+}
+
+/// Reads a results file: `Ok(None)` when there is none, an error naming the file and the
+/// problem when it is unreadable, not JSON, not a result of `id`, or of another schema.
+pub fn load_file(path: &Path, id: &str) -> Result<Option<ResultFile>, StoreError> {
+    let path = path.to_path_buf();
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -124,8 +138,8 @@ pub fn load(root: &Path, id: &str) -> Result<Option<ResultFile>, StoreError> {
 pub fn save(root: &Path, file: &ResultFile) -> std::io::Result<PathBuf> {
     let dir = results_dir(root);
     std::fs::create_dir_all(&dir)?;
-    let path = result_path(root, &file.id);
-    let tmp = dir.join(format!(".{}.json.tmp", file.id));
+    let path = result_path(root, &file.id, file.provenance.scale);
+    let tmp = dir.join(format!(".{}.{}.json.tmp", file.id, file.provenance.scale));
     let text = serde_json::to_string_pretty(file).expect("results serialise");
     std::fs::write(&tmp, text + "\n")?;
     std::fs::rename(&tmp, &path)?;
@@ -255,14 +269,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("repro-store-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("results")).unwrap();
         std::fs::write(dir.join("results/x.json"), "{ not json").unwrap();
-        let e = load(&dir, "x").unwrap_err().to_string();
+        let e = load(&dir, "x", Scale::Ci).unwrap_err().to_string();
         assert!(
             e.contains("corrupt results file") && e.contains("x.json"),
             "{e}"
         );
         std::fs::write(dir.join("results/y.json"), r#"{"schema_version": 999}"#).unwrap();
         assert!(
-            load(&dir, "y")
+            load(&dir, "y", Scale::Ci)
                 .unwrap_err()
                 .to_string()
                 .contains("schema version 999")
@@ -272,8 +286,12 @@ mod tests {
             r#"{"schema_version": 1, "id": 3}"#,
         )
         .unwrap();
-        assert!(matches!(load(&dir, "z"), Err(StoreError::Corrupt(..))));
-        assert!(load(&dir, "absent").unwrap().is_none());
+        assert!(matches!(
+            load(&dir, "z", Scale::Ci),
+            Err(StoreError::Corrupt(..))
+        ));
+        assert!(load(&dir, "absent", Scale::Ci).unwrap().is_none());
+        assert!(result_path(&dir, "p", Scale::Full).ends_with("results/p.full.json"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

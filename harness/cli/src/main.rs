@@ -6,7 +6,7 @@
 use clap::{Parser, Subcommand};
 use harness::book::{BookData, build, load_perf};
 use harness::runner::{DeviceChoice, Outcome, RunOptions, resolve_device, run};
-use harness::store::{load, workspace_root};
+use harness::store::{load, load_file, recorded_full_path, workspace_root};
 use harness::{Reproduction, Scale};
 use std::path::Path;
 use std::process::ExitCode;
@@ -109,12 +109,24 @@ fn run_many(root: &Path, ids: &[String], opts: &RunOptions) -> Result<bool, Stri
 
 fn book_data(root: &Path) -> Result<BookData, String> {
     let mut papers = Vec::new();
+    let mut full = std::collections::BTreeMap::new();
     for r in registry() {
-        let result = load(root, r.meta().id).map_err(|e| e.to_string())?;
+        let id = r.meta().id;
+        let result = load(root, id, Scale::Ci).map_err(|e| e.to_string())?;
         papers.push((r.meta().clone(), result));
+        // A local full-scale run wins over the committed record.
+        let local = load(root, id, Scale::Full).map_err(|e| e.to_string())?;
+        let recorded = match local {
+            Some(f) => Some(f),
+            None => load_file(&recorded_full_path(root, id), id).map_err(|e| e.to_string())?,
+        };
+        if let Some(f) = recorded {
+            full.insert(id.to_string(), f);
+        }
     }
     Ok(BookData {
         papers,
+        full,
         perf: load_perf(root)?,
     })
 }
@@ -123,7 +135,7 @@ fn list(root: &Path) -> Result<(), String> {
     for r in registry() {
         let m = r.meta();
         println!("{:<18} {} ({} {})", m.id, m.title, m.venue, m.year);
-        match load(root, m.id) {
+        match load(root, m.id, Scale::Ci) {
             Ok(Some(f)) => {
                 for c in &f.report.claims {
                     println!("    {:<12} {:<22} {}", c.id, c.verdict.label(), c.statement);

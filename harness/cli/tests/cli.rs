@@ -107,6 +107,7 @@ fn the_book_carries_the_numbers_of_the_results_file() {
     ));
     let data = BookData {
         papers: vec![(repro.meta().clone(), Some((*file).clone()))],
+        full: Default::default(),
         perf: Default::default(),
     };
     let index = build(&root, data).expect("the book builds");

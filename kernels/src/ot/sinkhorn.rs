@@ -182,6 +182,13 @@ impl LogSinkhorn {
         Marginals { rows, cols }
     }
 
+    /// The gradient of `f`, `(r - P 1, c - P^T 1)`, stacked `x` first, from the plan's marginals.
+    pub fn gradient(&self, marg: &Marginals) -> Vec<f64> {
+        let rows = self.r.iter().zip(&marg.rows).map(|(a, b)| a - b);
+        rows.chain(self.c.iter().zip(&marg.cols).map(|(a, b)| a - b))
+            .collect()
+    }
+
     /// `||P 1 - r||_1 + ||P^T 1 - c||_1`, the norm of the gradient of `f`: the stopping metric.
     pub fn marginal_error(&self, marg: &Marginals) -> f64 {
         l1_diff(&marg.rows, &self.r) + l1_diff(&marg.cols, &self.c)

@@ -38,6 +38,10 @@ pub struct InstanceRun {
 pub const MASS_BUDGETS: [f64; 6] = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
 
 /// Runs SNS and plain Sinkhorn (capped at `sinkhorn_cap` iterations) on one instance.
+///
+/// With `gpu` the Sinkhorn baseline runs on the CUDA device (same stopping rule); if the GPU
+/// fails, the CPU runs it and the reason is printed. SNS itself always runs on the CPU.
+#[allow(clippy::too_many_arguments)]
 pub fn run_instance(
     cost: Vec<f64>,
     n: usize,
@@ -45,6 +49,7 @@ pub fn run_instance(
     seed: u64,
     cfg: &SnsConfig,
     sinkhorn_cap: usize,
+    gpu: bool,
     mut on_iter: impl FnMut(),
 ) -> InstanceRun {
     let pb = LogSinkhorn::uniform(cost, n, n, eta);
@@ -68,12 +73,22 @@ pub fn run_instance(
     let sns_plan = pb.plan(&x, &y);
     let sns_cost = pb.transport_cost(&sns_plan);
 
-    let (mut xs, mut ys) = (vec![0.0; n], vec![0.0; n]);
     let t = Instant::now();
-    let sk_trace = sinkhorn(&pb, &mut xs, &mut ys, cfg.target, sinkhorn_cap, |k| {
+    let mut tick = |k: usize| {
         if k % 1000 == 0 {
             on_iter();
         }
+    };
+    let gpu_trace = if gpu {
+        crate::method::sinkhorn_cuda(&pb, cfg.target, sinkhorn_cap, &mut tick)
+            .map_err(|e| eprintln!("sinkhorn-newton: GPU baseline failed ({e}); using the CPU"))
+            .ok()
+    } else {
+        None
+    };
+    let sk_trace = gpu_trace.unwrap_or_else(|| {
+        let (mut xs, mut ys) = (vec![0.0; n], vec![0.0; n]);
+        sinkhorn(&pb, &mut xs, &mut ys, cfg.target, sinkhorn_cap, &mut tick)
     });
     let sinkhorn_seconds = t.elapsed().as_secs_f64();
 
@@ -112,13 +127,7 @@ pub struct UnitChecks {
 }
 
 fn gradient(pb: &LogSinkhorn, x: &[f64], y: &[f64]) -> Vec<f64> {
-    let marg = pb.marginals_of(&pb.plan(x, y));
-    pb.r()
-        .iter()
-        .zip(&marg.rows)
-        .map(|(a, b)| a - b)
-        .chain(pb.c().iter().zip(&marg.cols).map(|(a, b)| a - b))
-        .collect()
+    pb.gradient(&pb.marginals_of(&pb.plan(x, y)))
 }
 
 /// Dense `M = -Hessian of f` at `(x, y)`.

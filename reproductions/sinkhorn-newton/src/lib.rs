@@ -83,6 +83,7 @@ fn run_eta(ctx: &Ctx, plan: &Plan, eta: f64, cfg: &SnsConfig) -> Vec<InstanceRun
                 seed,
                 cfg,
                 plan.sinkhorn_cap,
+                ctx.device.kind() == "cuda",
                 || stage.inc(1),
             )
         })
@@ -117,6 +118,7 @@ impl Reproduction for SinkhornNewton {
             seed0,
             &capped,
             0,
+            false,
             || {},
         );
         report.metric(

@@ -132,6 +132,50 @@ pub fn sinkhorn(
     trace
 }
 
+/// Plain Sinkhorn on the GPU ([`kernels::cuda::CudaSinkhorn`]) from zero potentials, with the
+/// stopping rule of [`sinkhorn`]: the error of iterate `k` is the l1 row residual read back after
+/// the next row step (columns are exact after a column step). Only the trace is returned; the
+/// baseline's potentials are not needed.
+pub fn sinkhorn_cuda(
+    pb: &LogSinkhorn,
+    target: f64,
+    max_iter: usize,
+    mut on_iter: impl FnMut(usize),
+) -> Result<Trace, kernels::cuda::CudaError> {
+    let (x, y) = (vec![0.0; pb.n()], vec![0.0; pb.m()]);
+    let mut trace = Trace {
+        errors: vec![marginal_error(pb, &x, &y)],
+        ..Trace::default()
+    };
+    let mut gpu = kernels::cuda::CudaSinkhorn::new(pb, &x, &y)?;
+    let mut k = 0;
+    while trace.errors[k] > target && k < max_iter {
+        gpu.iterate(1)?;
+        if k > 0 {
+            let e = l1_diff(&gpu.last_row_sums()?, pb.r());
+            trace.errors[k] = e;
+            if !e.is_finite() {
+                trace.stalled = Some(format!("marginal error became {e} at iteration {k}"));
+                break;
+            }
+            if e <= target {
+                break;
+            }
+        }
+        k += 1;
+        trace.errors.push(f64::NAN);
+        on_iter(k);
+    }
+    if trace.errors[k].is_nan() {
+        // The last iterate's error needs one more row step: read it from a plan instead.
+        let (gx, gy) = gpu.potentials()?;
+        trace.errors[k] = marginal_error(pb, &gx, &gy);
+    }
+    trace.sinkhorn_iters = k;
+    trace.converged = trace.errors[k] <= target;
+    Ok(trace)
+}
+
 /// The Newton matrix `M` thresholded to at most `ceil(lambda (n + m)^2)` entries (diagonal
 /// always kept), as CSR on `n + m` unknowns.
 pub struct SparseNewton {
@@ -234,13 +278,7 @@ pub fn sns(
             trace.converged = true;
             break;
         }
-        let grad: Vec<f64> = pb
-            .r()
-            .iter()
-            .zip(&marg.rows)
-            .map(|(a, b)| a - b)
-            .chain(pb.c().iter().zip(&marg.cols).map(|(a, b)| a - b))
-            .collect();
+        let grad = pb.gradient(&marg);
         let sparse = sparsify(pb, &p, &marg, lambda);
         let cg_cap = cfg.cg_max_iter.unwrap_or(10 * (n + pb.m()));
         let cg = conjugate_gradient(&sparse.matrix, &grad, cfg.cg_rel_tol, cg_cap);
