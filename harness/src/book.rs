@@ -308,6 +308,13 @@ fn directive(
                     .iter()
                     .map(|c| match c {
                         Cell::Text(s) => Ok(s.clone()),
+                        Cell::Value { key, index } => report
+                            .get(key)
+                            .and_then(|m| m.values.get(*index))
+                            .map(|v| fmt(*v))
+                            .ok_or_else(|| {
+                                format!("table {} cites missing value {key}[{index}]", t.key)
+                            }),
                         Cell::Metric { key, stat } => {
                             let m = report.get(key).ok_or_else(|| {
                                 format!("table {} cites missing metric {key}", t.key)

@@ -244,7 +244,15 @@ impl Claim {
 #[serde(rename_all = "kebab-case")]
 pub enum Cell {
     Text(String),
-    Metric { key: String, stat: Stat },
+    Metric {
+        key: String,
+        stat: Stat,
+    },
+    /// One value of a metric (metrics that hold one value per setting rather than per seed).
+    Value {
+        key: String,
+        index: usize,
+    },
 }
 
 /// Which statistic of a metric to show.
@@ -269,6 +277,12 @@ impl Cell {
         Cell::Metric {
             key: key.into(),
             stat: Stat::MeanSd,
+        }
+    }
+    pub fn value(key: &str, index: usize) -> Self {
+        Cell::Value {
+            key: key.into(),
+            index,
         }
     }
 }
@@ -401,10 +415,14 @@ impl Report {
         let mut missing = Vec::new();
         let cells = self.tables.iter().flat_map(|t| t.rows.iter().flatten());
         for cell in cells {
-            if let Cell::Metric { key, .. } = cell
-                && self.get(key).is_none()
-            {
-                missing.push(key.clone());
+            match cell {
+                Cell::Metric { key, .. } if self.get(key).is_none() => missing.push(key.clone()),
+                Cell::Value { key, index }
+                    if self.get(key).is_none_or(|m| *index >= m.values.len()) =>
+                {
+                    missing.push(format!("{key}[{index}]"))
+                }
+                _ => {}
             }
         }
         for check in self.claims.iter().flat_map(|c| &c.checks) {

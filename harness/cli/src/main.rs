@@ -11,10 +11,7 @@ use harness::{Reproduction, Scale};
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Every reproduction, in book order.
-fn registry() -> Vec<&'static dyn Reproduction> {
-    vec![&sinkhorn_newton::REPRODUCTION]
-}
+use repro::registry;
 
 #[derive(Parser)]
 #[command(

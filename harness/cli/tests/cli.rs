@@ -90,10 +90,10 @@ fn the_book_carries_the_numbers_of_the_results_file() {
         &harness::store::workspace_root().join("book"),
         &root.join("book"),
     );
-    let repro = &sinkhorn_newton::REPRODUCTION;
+    let sns = &sinkhorn_newton::REPRODUCTION;
     let opts = RunOptions::default();
     let device = kernels::device::Device::cpu();
-    let file = match run(&root, repro, &opts, &device) {
+    let file = match run(&root, sns, &opts, &device) {
         Outcome::Ran(f, path) => {
             assert!(path.starts_with(&root));
             f
@@ -102,11 +102,18 @@ fn the_book_carries_the_numbers_of_the_results_file() {
     };
     // A second run with nothing changed reuses the result.
     assert!(matches!(
-        run(&root, repro, &opts, &device),
+        run(&root, sns, &opts, &device),
         Outcome::Reused(_)
     ));
     let data = BookData {
-        papers: vec![(repro.meta().clone(), Some((*file).clone()))],
+        // Every chapter must build; only SNS has a result here, the others show "not yet run".
+        papers: repro::registry()
+            .into_iter()
+            .map(|r| {
+                let result = (r.meta().id == sns.meta().id).then(|| (*file).clone());
+                (r.meta().clone(), result)
+            })
+            .collect(),
         full: Default::default(),
         perf: Default::default(),
     };
@@ -152,7 +159,7 @@ fn the_book_carries_the_numbers_of_the_results_file() {
 fn readme_claims_table_matches_the_snapshots() {
     let root = harness::store::workspace_root();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    for r in [&sinkhorn_newton::REPRODUCTION as &dyn Reproduction] {
+    for r in repro::registry() {
         let meta = r.meta();
         let snap =
             harness::snapshot::read_snap(&root.join(format!("snapshots/{0}/{0}.snap", meta.id)))

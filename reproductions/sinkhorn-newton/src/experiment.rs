@@ -75,7 +75,7 @@ pub fn run_instance(
 
     let t = Instant::now();
     let mut tick = |k: usize| {
-        if k % 1000 == 0 {
+        if k.is_multiple_of(1000) {
             on_iter();
         }
     };

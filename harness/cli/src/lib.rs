@@ -1,0 +1,8 @@
+//! The list of every reproduction, shared by the `repro` binary and its tests.
+
+use harness::Reproduction;
+
+/// Every reproduction, in book order.
+pub fn registry() -> Vec<&'static dyn Reproduction> {
+    vec![&sinkhorn_newton::REPRODUCTION, &dp_limits::REPRODUCTION]
+}
