@@ -70,9 +70,18 @@ fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// A series in plot coordinates (log10 applied where the axis is logarithmic).
+struct Drawn {
+    name: String,
+    pts: Vec<(f64, f64)>,
+    /// `(x, low, high)` of each error bar.
+    bars: Vec<(f64, f64, f64)>,
+    dashed: bool,
+}
+
 /// Renders a figure to an SVG document.
 pub fn render_svg(fig: &Figure) -> Result<String, String> {
-    let series: Vec<(String, Vec<(f64, f64)>)> = fig
+    let series: Vec<Drawn> = fig
         .series
         .iter()
         .map(|s| {
@@ -81,7 +90,31 @@ pub fn render_svg(fig: &Figure) -> Result<String, String> {
                 .iter()
                 .filter_map(|p| Some((transform(p[0], fig.x_log)?, transform(p[1], fig.y_log)?)))
                 .collect();
-            (s.name.clone(), pts)
+            let bars = s
+                .points
+                .iter()
+                .zip(&s.err)
+                .filter_map(|(p, e)| {
+                    let x = transform(p[0], fig.x_log)?;
+                    // On a log axis a bar reaching below zero is clipped at a tenth of the point.
+                    let lo = if fig.y_log {
+                        (p[1] - e).max(p[1] / 10.0)
+                    } else {
+                        p[1] - e
+                    };
+                    Some((
+                        x,
+                        transform(lo, fig.y_log)?,
+                        transform(p[1] + e, fig.y_log)?,
+                    ))
+                })
+                .collect();
+            Drawn {
+                name: s.name.clone(),
+                pts,
+                bars,
+                dashed: s.dashed,
+            }
         })
         .collect();
     let guides: Vec<(f64, &str)> = fig
@@ -89,11 +122,16 @@ pub fn render_svg(fig: &Figure) -> Result<String, String> {
         .iter()
         .filter_map(|g| Some((transform(g.y, fig.y_log)?, g.label.as_str())))
         .collect();
-    let xr = padded_range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)));
+    let xr = padded_range(series.iter().flat_map(|s| s.pts.iter().map(|q| q.0)));
     let yr = padded_range(
         series
             .iter()
-            .flat_map(|(_, p)| p.iter().map(|q| q.1))
+            .flat_map(|s| s.pts.iter().map(|q| q.1))
+            .chain(
+                series
+                    .iter()
+                    .flat_map(|s| s.bars.iter().flat_map(|b| [b.1, b.2])),
+            )
             .chain(guides.iter().map(|g| g.0)),
     );
     let mut out = String::new();
@@ -121,20 +159,39 @@ pub fn render_svg(fig: &Figure) -> Result<String, String> {
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(|e| e.to_string())?;
-        for (k, (name, pts)) in series.iter().enumerate() {
+        for (
+            k,
+            Drawn {
+                name,
+                pts,
+                bars,
+                dashed,
+            },
+        ) in series.iter().enumerate()
+        {
             let color = PALETTE[k % PALETTE.len()];
-            chart
-                .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
+            let style = color.stroke_width(2);
+            let drawn = if *dashed {
+                chart.draw_series(DashedLineSeries::new(pts.iter().copied(), 6, 4, style))
+            } else {
+                chart.draw_series(LineSeries::new(pts.iter().copied(), style))
+            };
+            drawn
                 .map_err(|e| e.to_string())?
                 .label(name.as_str())
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
-            if pts.len() <= 60 {
+            if pts.len() <= 60 && !dashed {
                 chart
                     .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
                     .map_err(|e| e.to_string())?;
             }
+            chart
+                .draw_series(bars.iter().map(|&(x, lo, hi)| {
+                    PathElement::new(vec![(x, lo), (x, hi)], color.stroke_width(1))
+                }))
+                .map_err(|e| e.to_string())?;
         }
         for (y, label) in &guides {
             let gray = RGBColor(110, 110, 110);
@@ -175,7 +232,8 @@ mod tests {
             y_log: true,
             series: vec![
                 Series::new("A", (0..50).map(|k| (k as f64, 10f64.powi(-k / 4)))),
-                Series::new("B", vec![(0.0, 1.0), (1.0, 0.0), (2.0, 1e-3)]),
+                Series::new("B", vec![(0.0, 1.0), (1.0, 0.0), (2.0, 1e-3)]).dashed(),
+                Series::with_err("C", vec![(3.0, 0.5, 0.1), (4.0, 0.2, 0.5)]),
             ],
             guides: vec![Guide {
                 y: 1e-10,

@@ -300,6 +300,12 @@ pub struct Table {
 pub struct Series {
     pub name: String,
     pub points: Vec<[f64; 2]>,
+    /// Half-widths of vertical error bars, one per point (empty: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub err: Vec<f64>,
+    /// Drawn dashed (reference curves: predicted rates, bounds).
+    #[serde(default)]
+    pub dashed: bool,
 }
 
 impl Series {
@@ -311,7 +317,29 @@ impl Series {
                 .filter(|(x, y)| x.is_finite() && y.is_finite())
                 .map(|(x, y)| [x, y])
                 .collect(),
+            err: Vec::new(),
+            dashed: false,
         }
+    }
+
+    /// Points with error bars of half-width `err`; non-finite points are dropped with their bar.
+    pub fn with_err(name: &str, points: impl IntoIterator<Item = (f64, f64, f64)>) -> Self {
+        let (pts, err): (Vec<[f64; 2]>, Vec<f64>) = points
+            .into_iter()
+            .filter(|(x, y, e)| x.is_finite() && y.is_finite() && e.is_finite())
+            .map(|(x, y, e)| ([x, y], e))
+            .unzip();
+        Self {
+            name: name.into(),
+            points: pts,
+            err,
+            dashed: false,
+        }
+    }
+
+    pub fn dashed(mut self) -> Self {
+        self.dashed = true;
+        self
     }
 }
 

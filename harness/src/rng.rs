@@ -74,6 +74,36 @@ impl Rng {
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 
+    /// Gamma(shape, 1) by Marsaglia and Tsang's method; shapes below 1 use
+    /// `Gamma(a) = Gamma(a + 1) U^(1/a)`.
+    pub fn gamma(&mut self, shape: f64) -> f64 {
+        assert!(shape > 0.0, "gamma shape must be positive");
+        if shape < 1.0 {
+            let u = 1.0 - self.uniform(); // (0, 1]
+            return self.gamma(shape + 1.0) * u.powf(1.0 / shape);
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let z = self.normal();
+            let v = 1.0 + c * z;
+            if v <= 0.0 {
+                continue;
+            }
+            let v3 = v * v * v;
+            let u = 1.0 - self.uniform();
+            if u.ln() < 0.5 * z * z + d - d * v3 + d * v3.ln() {
+                return d * v3;
+            }
+        }
+    }
+
+    /// Student's t with `nu` degrees of freedom: `Z / sqrt(chi2_nu / nu)`.
+    pub fn student_t(&mut self, nu: f64) -> f64 {
+        let chi2 = 2.0 * self.gamma(nu / 2.0);
+        self.normal() / (chi2 / nu).sqrt()
+    }
+
     /// Uniform integer in `0..n` (rejection-free multiply-shift; bias below 2^-64 * n).
     pub fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
@@ -111,5 +141,20 @@ mod tests {
         assert!(crate::stats::mean(&z).abs() < 0.01);
         assert!((crate::stats::sd(&z) - 1.0).abs() < 0.01);
         assert!((0..1000).all(|_| r.below(7) < 7));
+    }
+
+    #[test]
+    fn gamma_and_student_t_moments() {
+        let mut r = Rng::new(11);
+        let n = 200_000;
+        for shape in [0.8, 1.0, 3.5] {
+            let g: Vec<f64> = (0..n).map(|_| r.gamma(shape)).collect();
+            // Mean = shape, variance = shape: 5 standard errors.
+            assert!((crate::stats::mean(&g) - shape).abs() < 5.0 * (shape / n as f64).sqrt());
+        }
+        // t with 5 degrees of freedom: mean 0, variance 5/3.
+        let t: Vec<f64> = (0..n).map(|_| r.student_t(5.0)).collect();
+        assert!(crate::stats::mean(&t).abs() < 0.02);
+        assert!((crate::stats::sd(&t).powi(2) - 5.0 / 3.0).abs() < 0.06);
     }
 }

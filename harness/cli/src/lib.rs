@@ -4,5 +4,9 @@ use harness::Reproduction;
 
 /// Every reproduction, in book order.
 pub fn registry() -> Vec<&'static dyn Reproduction> {
-    vec![&sinkhorn_newton::REPRODUCTION, &dp_limits::REPRODUCTION]
+    vec![
+        &sinkhorn_newton::REPRODUCTION,
+        &dp_limits::REPRODUCTION,
+        &last_iterate::REPRODUCTION,
+    ]
 }

@@ -172,7 +172,7 @@ pub fn tradeoff_figure(sigma_for_01: f64) -> Figure {
         x_log: false,
         y_log: false,
         series: vec![
-            Series::new("random guessing (β = 1 − α)", [(0.0, 1.0), (1.0, 0.0)]),
+            Series::new("random guessing (β = 1 − α)", [(0.0, 1.0), (1.0, 0.0)]).dashed(),
             gdp(0.5),
             gdp(1.0),
             gdp(2.0),
@@ -198,7 +198,7 @@ pub fn kappa_figure() -> Figure {
         y_log: false,
         series: vec![
             Series::new("max test (here)", ms.iter().map(|&m| (m, kappa_max_test(sigma_threshold(m), m).1))),
-            Series::new("paper's bound", ms.iter().map(|&m| (m, paper_bound(m)))),
+            Series::new("paper's bound", ms.iter().map(|&m| (m, paper_bound(m)))).dashed(),
         ],
         guides: vec![harness::Guide {
             y: 1.0 / 8f64.sqrt(),
