@@ -8,5 +8,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &sinkhorn_newton::REPRODUCTION,
         &dp_limits::REPRODUCTION,
         &last_iterate::REPRODUCTION,
+        &small_gain_nash::REPRODUCTION,
     ]
 }
