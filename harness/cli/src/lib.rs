@@ -9,5 +9,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &dp_limits::REPRODUCTION,
         &last_iterate::REPRODUCTION,
         &small_gain_nash::REPRODUCTION,
+        &sgd_stability::REPRODUCTION,
     ]
 }
