@@ -3,7 +3,7 @@
 # lays out, no console errors. Installs Chromium (apt) and playwright-core (npm, pinned by
 # package-lock.json) when missing. Screenshots go to target/book-screenshots/.
 #
-#   scripts/check-book-browser.sh [page.html ...]    (default: the SNS chapter and the introduction)
+#   scripts/check-book-browser.sh [page.html ...]    (default: every chapter of the built book)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 book="$root/book/build"
@@ -16,5 +16,8 @@ fi
 cd "$root/scripts/browser"
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --silent
 pages=("$@")
-[ ${#pages[@]} -gt 0 ] || pages=(papers/sinkhorn-newton.html introduction.html performance.html errata.html)
+if [ ${#pages[@]} -eq 0 ]; then
+  pages=(introduction.html performance.html errata.html reproducing.html)
+  for f in "$book"/papers/*.html; do pages+=("papers/$(basename "$f")"); done
+fi
 node check.mjs "$book" "$root/target/book-screenshots" "${pages[@]}"

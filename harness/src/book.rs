@@ -299,8 +299,12 @@ fn directive(
                 .ok_or_else(|| format!("no table {key:?} in results of {id}"))?;
             let mut s = format!(
                 "\n**{}**\n\n| {} |\n|{}\n",
-                t.title,
-                t.columns.join(" | "),
+                emphasised(&t.title),
+                t.columns
+                    .iter()
+                    .map(|c| cell(c))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
                 "---|".repeat(t.columns.len())
             );
             for row in &t.rows {
@@ -363,6 +367,11 @@ fn directive(
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Text placed inside markdown emphasis: `*` and `_` must not end it.
+fn emphasised(s: &str) -> String {
+    cell(s).replace('*', "\\*").replace('_', "\\_")
 }
 
 fn html_escape(s: &str) -> String {

@@ -53,6 +53,16 @@ pub struct PaperValue {
     pub provenance: Provenance,
 }
 
+impl PaperValue {
+    pub fn new(value: &str, source: &str, provenance: Provenance) -> Self {
+        Self {
+            value: value.into(),
+            source: source.into(),
+            provenance,
+        }
+    }
+}
+
 /// How a metric is compared between a snapshot and a new run.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -373,6 +383,17 @@ pub struct Deviation {
     pub why: String,
 }
 
+impl Deviation {
+    pub fn new(aspect: &str, paper: &str, here: &str, why: &str) -> Self {
+        Self {
+            aspect: aspect.into(),
+            paper: paper.into(),
+            here: here.into(),
+            why: why.into(),
+        }
+    }
+}
+
 /// A finding about the official (or, where none exists, a third-party) implementation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CodeNote {
@@ -382,6 +403,17 @@ pub struct CodeNote {
     pub kind: String,
     pub finding: String,
     pub provenance: Provenance,
+}
+
+impl CodeNote {
+    pub fn new(location: &str, kind: &str, finding: &str, provenance: Provenance) -> Self {
+        Self {
+            location: location.into(),
+            kind: kind.into(),
+            finding: finding.into(),
+            provenance,
+        }
+    }
 }
 
 /// Everything a reproduction measured and decided.

@@ -212,6 +212,23 @@ pub fn assert_report(root: &Path, id: &str, report: &Report) {
     settings.bind(|| insta::assert_snapshot!(id, text));
 }
 
+/// Defines the snapshot test of a reproduction: run it at `ci` scale with seed 0 and compare with
+/// `snapshots/<id>/<id>.snap`. Use in `tests/snapshot.rs` as
+/// `harness::snapshot_test!(my_crate::REPRODUCTION);`.
+#[macro_export]
+macro_rules! snapshot_test {
+    ($repro:path) => {
+        #[test]
+        fn ci_report_matches_its_snapshot() {
+            let repro: &dyn $crate::Reproduction = &$repro;
+            let id = repro.meta().id;
+            let ctx = $crate::Ctx::for_tests(id, $crate::Scale::Ci, 0);
+            let report = repro.run(&ctx).expect("the run completes");
+            $crate::snapshot::assert_report(&$crate::store::workspace_root(), id, &report);
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

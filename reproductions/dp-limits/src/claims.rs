@@ -29,11 +29,7 @@ pub const P5_TOL: f64 = 1e-10;
 pub const P4_SIGMAS: [f64; 4] = [0.27, 0.48, 0.77, 1.5];
 
 fn pv(value: &str, source: &str, provenance: Provenance) -> PaperValue {
-    PaperValue {
-        value: value.into(),
-        source: source.into(),
-        provenance,
-    }
+    PaperValue::new(value, source, provenance)
 }
 
 pub fn claims(report: &mut Report) {

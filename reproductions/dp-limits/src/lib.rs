@@ -266,12 +266,7 @@ impl Reproduction for DpLimits {
 }
 
 fn deviations(setup: &DpSgdSetup) -> Vec<Deviation> {
-    let d = |aspect: &str, paper: &str, here: &str, why: &str| Deviation {
-        aspect: aspect.into(),
-        paper: paper.into(),
-        here: here.into(),
-        why: why.into(),
-    };
+    let d = Deviation::new;
     vec![
         d(
             "upper-bound construction",

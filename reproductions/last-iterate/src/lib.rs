@@ -241,12 +241,7 @@ fn row(
 }
 
 fn deviations() -> Vec<Deviation> {
-    let d = |aspect: &str, paper: &str, here: &str, why: &str| Deviation {
-        aspect: aspect.into(),
-        paper: paper.into(),
-        here: here.into(),
-        why: why.into(),
-    };
+    let d = Deviation::new;
     vec![
         d(
             "what is tested",

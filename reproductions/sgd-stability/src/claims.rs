@@ -7,11 +7,7 @@ use harness::{Check, Claim, PaperValue, Provenance, Report, Rule};
 pub const W2_SLACK: f64 = 1.05;
 
 fn pv(value: &str, source: &str, provenance: Provenance) -> PaperValue {
-    PaperValue {
-        value: value.into(),
-        source: source.into(),
-        provenance,
-    }
+    PaperValue::new(value, source, provenance)
 }
 
 pub fn claims(report: &mut Report) {

@@ -179,12 +179,7 @@ impl Reproduction for SinkhornNewton {
 }
 
 fn deviations(plan: &Plan, scale: Scale) -> Vec<Deviation> {
-    let d = |aspect: &str, paper: &str, here: &str, why: &str| Deviation {
-        aspect: aspect.into(),
-        paper: paper.into(),
-        here: here.into(),
-        why: why.into(),
-    };
+    let d = Deviation::new;
     vec![
         d(
             "problem size",
@@ -247,11 +242,8 @@ fn deviations(plan: &Plan, scale: Scale) -> Vec<Deviation> {
 }
 
 fn code_notes() -> Vec<CodeNote> {
-    let note = |location: &str, kind: &str, finding: &str| CodeNote {
-        location: location.into(),
-        kind: kind.into(),
-        finding: finding.into(),
-        provenance: Provenance::Secondary,
+    let note = |location: &str, kind: &str, finding: &str| {
+        CodeNote::new(location, kind, finding, Provenance::Secondary)
     };
     vec![
         note(

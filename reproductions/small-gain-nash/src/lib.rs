@@ -374,12 +374,7 @@ fn phase_figure(rows: &[PhaseRow]) -> Figure {
 }
 
 fn deviations() -> Vec<Deviation> {
-    let d = |aspect: &str, paper: &str, here: &str, why: &str| Deviation {
-        aspect: aspect.into(),
-        paper: paper.into(),
-        here: here.into(),
-        why: why.into(),
-    };
+    let d = Deviation::new;
     vec![
         d(
             "random orthogonal coupling",
