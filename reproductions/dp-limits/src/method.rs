@@ -109,6 +109,20 @@ pub fn kappa_max_test(sigma: f64, m: f64) -> (f64, f64) {
     golden_max(|u| max_test_gap(u, sigma, m), best - h, best + h, 1e-12)
 }
 
+/// Lower bound on the hockey-stick divergence `δ(ε)` of shuffled one-epoch DP-SGD from the max
+/// test: `max_t [(1 − β(t)) − e^ε α(t)]` (the quantity Google's `ShuffleAccountant` computes with
+/// its cube sets; at `ε = 0` it is `√2 κ`).
+pub fn shuffle_delta_lower(eps: f64, sigma: f64, m: f64) -> f64 {
+    let f = |u: f64| (1.0 - max_test_beta(u, sigma, m)) - eps.exp() * max_test_alpha(u, m);
+    let (lo, hi, steps) = (-4.0, 14.0, 1800);
+    let h = (hi - lo) / steps as f64;
+    let best = (0..=steps)
+        .map(|k| lo + k as f64 * h)
+        .max_by(|a, b| f(*a).total_cmp(&f(*b)))
+        .expect("non-empty grid");
+    golden_max(f, best - h, best + h, 1e-12).1
+}
+
 /// The paper's closed-form bound: at `σ = 1/√(2 ln M)`, `κ ≥ (1/√8)(1 − 1/√(4π ln M))`.
 pub fn paper_bound(m: f64) -> f64 {
     (1.0 - 1.0 / (4.0 * PI * m.ln()).sqrt()) / 8f64.sqrt()
