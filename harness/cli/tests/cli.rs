@@ -178,3 +178,86 @@ fn readme_claims_table_matches_the_snapshots() {
         }
     }
 }
+
+/// A reproduction that panics or diverges: the panic is reported without touching the previous
+/// results file, and a NaN measurement becomes that claim's "run failed" verdict while the other
+/// claims keep theirs.
+mod failures {
+    use harness::report::{Check, Claim, PaperValue, Provenance, Report, Rule, Tol, Verdict};
+    use harness::runner::{Outcome, RunOptions, run};
+    use harness::{Ctx, Meta, Reproduction, RunError};
+
+    struct Fake {
+        meta: Meta,
+        panic: bool,
+    }
+
+    impl Reproduction for Fake {
+        fn meta(&self) -> &Meta {
+            &self.meta
+        }
+        fn run(&self, _ctx: &Ctx) -> Result<Report, RunError> {
+            if self.panic {
+                panic!("the miniature exploded");
+            }
+            let mut r = Report::default();
+            r.metric("good", "a finite value", "", vec![1.0], Tol::Exact);
+            r.metric("bad", "a diverged value", "", vec![f64::NAN], Tol::Exact);
+            let paper = PaperValue::new("x", "Table 1", Provenance::Paper);
+            r.claim(
+                Claim::new("A", "fine", paper.clone())
+                    .check(Check::each("good", Rule::AtMost(2.0))),
+            );
+            r.claim(
+                Claim::new("B", "diverges", paper).check(Check::each("bad", Rule::AtMost(2.0))),
+            );
+            Ok(r.finalize())
+        }
+    }
+
+    fn fake(panic: bool, dir: &std::path::Path) -> Fake {
+        Fake {
+            meta: Meta {
+                id: "fake",
+                short_name: "Fake",
+                title: "A fake paper",
+                authors: "",
+                venue: "",
+                year: 2026,
+                arxiv: "0000.00000",
+                official_code: "none",
+                crate_dir: Box::leak(dir.to_string_lossy().into_owned().into_boxed_str()),
+            },
+            panic,
+        }
+    }
+
+    #[test]
+    fn divergence_is_recorded_and_a_panic_keeps_the_previous_result() {
+        let root = super::temp_root("failures");
+        let device = kernels::device::Device::cpu();
+        let opts = RunOptions::default();
+        let file = match run(&root, &fake(false, &root), &opts, &device) {
+            Outcome::Ran(f, _) => f,
+            other => panic!("expected a run, got {other:?}"),
+        };
+        assert_eq!(file.report.claims[0].verdict, Verdict::Reproduced);
+        assert!(
+            matches!(&file.report.claims[1].verdict, Verdict::Failed(r) if r.contains("diverged"))
+        );
+        let before = std::fs::read_to_string(root.join("results/fake.json")).unwrap();
+        let forced = RunOptions {
+            force: true,
+            ..RunOptions::default()
+        };
+        match run(&root, &fake(true, &root), &forced, &device) {
+            Outcome::Failed(msg) => assert!(msg.contains("the miniature exploded"), "{msg}"),
+            other => panic!("expected a failure, got {other:?}"),
+        }
+        assert_eq!(
+            std::fs::read_to_string(root.join("results/fake.json")).unwrap(),
+            before
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
