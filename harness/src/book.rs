@@ -539,7 +539,26 @@ fn code_notes(report: &crate::report::Report) -> String {
 }
 
 fn claims_all(data: &BookData) -> String {
-    let mut s = String::from("\n| paper | claim | statement | verdict |\n|---|---|---|---|\n");
+    // A one-line tally first: how many claims, and how they came out.
+    let mut tally: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let claims = data
+        .papers
+        .iter()
+        .filter_map(|(_, r)| r.as_ref())
+        .flat_map(|r| &r.report.claims);
+    for c in claims {
+        *tally.entry(c.verdict.label()).or_default() += 1;
+    }
+    let total: usize = tally.values().sum();
+    let parts: Vec<String> = tally
+        .iter()
+        .map(|(label, n)| format!("{n} {label}"))
+        .collect();
+    let run = data.papers.iter().filter(|(_, r)| r.is_some()).count();
+    let mut s = format!(
+        "\n{total} claims from {run} papers with results: {}.\n\n| paper | claim | statement | verdict |\n|---|---|---|---|\n",
+        parts.join(", ")
+    );
     for (meta, result) in &data.papers {
         match result {
             None => {
