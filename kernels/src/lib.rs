@@ -8,11 +8,13 @@
 //! - [`ot`]: log-domain Sinkhorn updates, transport plans, marginals and the dual potential;
 //!   exact linear assignment (the LAP optimum used as ground truth).
 //! - [`sparse`]: CSR matrices and conjugate gradients.
+//! - [`optim`]: optimizer steps on flat f32 buffers (SGD, Adam, AdamW, sign-SGD), one fused pass each.
 //! - [`membw`]: a memory-bandwidth probe, the yardstick of every throughput number.
 //! - [`device`]: which compute devices exist on this machine.
 
 pub mod cuda;
 pub mod device;
 pub mod membw;
+pub mod optim;
 pub mod ot;
 pub mod sparse;
