@@ -64,6 +64,24 @@ impl BookData {
     }
 }
 
+/// Mean time in seconds of one criterion benchmark, read from its `estimates.json` under the
+/// criterion output folder `out` (`<group>/<id>/new/estimates.json`).
+pub fn criterion_mean_seconds(out: &Path, group: &str, id: &str) -> Option<f64> {
+    let path = out.join(group).join(id).join("new/estimates.json");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    Some(v["mean"]["point_estimate"].as_f64()? * 1e-9)
+}
+
+/// Writes `book/data/perf/<family>.json`, the record the performance chapter shows.
+pub fn save_perf(root: &Path, perf: &PerfFile) -> std::io::Result<PathBuf> {
+    let dir = root.join("book/data/perf");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{}.json", perf.family));
+    let text = serde_json::to_string_pretty(perf).expect("a perf record serialises");
+    std::fs::write(&path, text + "\n")?;
+    Ok(path)
+}
+
 /// Reads every `book/data/perf/*.json`.
 pub fn load_perf(root: &Path) -> Result<BTreeMap<String, PerfFile>, String> {
     let dir = root.join("book/data/perf");
@@ -625,6 +643,40 @@ fn perf_table(p: &PerfFile) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn perf_records_and_criterion_estimates_round_trip() {
+        let root = std::env::temp_dir().join(format!("repro-perf-{}", std::process::id()));
+        let est = root.join("crit/g/f/10/new");
+        std::fs::create_dir_all(&est).unwrap();
+        std::fs::write(
+            est.join("estimates.json"),
+            r#"{"mean": {"point_estimate": 2500.0}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            criterion_mean_seconds(&root.join("crit"), "g", "f/10"),
+            Some(2.5e-6)
+        );
+        assert_eq!(
+            criterion_mean_seconds(&root.join("crit"), "g", "missing"),
+            None
+        );
+        let perf = PerfFile {
+            family: "toy".into(),
+            machine: "m".into(),
+            date: "d".into(),
+            limit_name: "copy".into(),
+            limit_unit: "GB/s".into(),
+            limit_value: 1.0,
+            columns: vec!["a".into()],
+            rows: vec![vec!["1".into()]],
+            notes: vec![],
+        };
+        save_perf(&root, &perf).unwrap();
+        assert_eq!(load_perf(&root).unwrap()["toy"], perf);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn unknown_ids_and_keys_are_errors_and_plain_braces_pass() {

@@ -7,7 +7,7 @@
 //! `cargo bench -p kernels --bench optim` (add `-- --quick` for a fast pass).
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use harness::book::PerfFile;
+use harness::book::{PerfFile, criterion_mean_seconds, save_perf};
 use harness::store::{now_iso8601, workspace_root};
 use kernels::membw::{copy_bytes, parallel_copy, twin_bytes, twin_step};
 use kernels::optim::{Adam, Layout, Optimizer, Sgd, SignSgd};
@@ -77,14 +77,8 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-fn seconds(out: &Path, group: &str, id: &str) -> Option<f64> {
-    let path = out.join(group).join(id).join("new/estimates.json");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    Some(v["mean"]["point_estimate"].as_f64()? * 1e-9)
-}
-
 fn write_perf(root: &Path, out: &Path) {
-    let Some(copy_s) = seconds(out, "membw", "copy") else {
+    let Some(copy_s) = criterion_mean_seconds(out, "membw", "copy") else {
         eprintln!("no copy measurement: the perf table is not written");
         return;
     };
@@ -92,10 +86,12 @@ fn write_perf(root: &Path, out: &Path) {
     let mut rows = Vec::new();
     for n in SIZES {
         for (key, opt) in optimizers(16) {
-            let Some(s) = seconds(out, "optim", &format!("{key}/{n}")) else {
+            let Some(s) = criterion_mean_seconds(out, "optim", &format!("{key}/{n}")) else {
                 continue;
             };
-            let Some(twin) = seconds(out, "optim", &format!("twin{}/{n}", states(key))) else {
+            let Some(twin) =
+                criterion_mean_seconds(out, "optim", &format!("twin{}/{n}", states(key)))
+            else {
                 continue;
             };
             let per_elt = opt.bytes_per_step() / 16;
@@ -139,12 +135,7 @@ fn write_perf(root: &Path, out: &Path) {
             "The twin is a kernel that moves exactly the same bytes with one add per stream (kernels::membw::twin_step), measured at the same size in the same run: \"of twin speed\" is how close the optimizer gets to the machine's speed for its own access pattern. The copy bandwidth above counts read and write but not the copy's read-for-ownership traffic, so multi-stream in-place kernels can exceed it; sizes up to 1e6 fit in cache.".into(),
         ],
     };
-    let path = root.join("book/data/perf/optim.json");
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(&perf).expect("serialises") + "\n",
-    )
-    .expect("write the perf table");
+    let path = save_perf(root, &perf).expect("write the perf table");
     eprintln!("wrote {}", path.display());
 }
 

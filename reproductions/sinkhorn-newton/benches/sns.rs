@@ -8,7 +8,7 @@
 //! `cargo bench -p sinkhorn-newton` (add `-- --quick` for a fast pass).
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use harness::book::PerfFile;
+use harness::book::{PerfFile, criterion_mean_seconds, save_perf};
 use harness::store::{now_iso8601, workspace_root};
 use kernels::membw::{copy_bytes, parallel_copy};
 use kernels::ot::LogSinkhorn;
@@ -78,15 +78,8 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-/// Mean time in seconds of one criterion benchmark, from its `estimates.json`.
-fn seconds(out: &Path, group: &str, id: &str) -> Option<f64> {
-    let path = out.join(group).join(id).join("new/estimates.json");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    Some(v["mean"]["point_estimate"].as_f64()? * 1e-9)
-}
-
 fn write_perf(root: &Path, out: &Path) {
-    let Some(copy_s) = seconds(out, "membw", "copy") else {
+    let Some(copy_s) = criterion_mean_seconds(out, "membw", "copy") else {
         eprintln!("no copy measurement: the perf table is not written");
         return;
     };
@@ -96,7 +89,7 @@ fn write_perf(root: &Path, out: &Path) {
     for eta in ETAS {
         for n in SIZES {
             let bytes = (16 * n * n) as f64;
-            if let Some(s) = seconds(out, "sinkhorn", &format!("cpu-eta{eta}/{n}")) {
+            if let Some(s) = criterion_mean_seconds(out, "sinkhorn", &format!("cpu-eta{eta}/{n}")) {
                 rows.push(vec![
                     format!("Sinkhorn iteration, CPU, η = {eta}"),
                     n.to_string(),
@@ -106,7 +99,8 @@ fn write_perf(root: &Path, out: &Path) {
                     format!("{:.0}%", 100.0 * gbs(bytes, s) / bw),
                 ]);
             }
-            if let Some(s10) = seconds(out, "sinkhorn", &format!("gpu-eta{eta}/{n}")) {
+            if let Some(s10) = criterion_mean_seconds(out, "sinkhorn", &format!("gpu-eta{eta}/{n}"))
+            {
                 let s = s10 / 10.0;
                 rows.push(vec![
                     format!("Sinkhorn iteration, GPU, η = {eta}"),
@@ -120,7 +114,7 @@ fn write_perf(root: &Path, out: &Path) {
         }
     }
     for n in [200, 500] {
-        if let Some(s) = seconds(out, "newton", &format!("step/{n}")) {
+        if let Some(s) = criterion_mean_seconds(out, "newton", &format!("step/{n}")) {
             rows.push(vec![
                 "SNS Newton step (plan, sparsify, CG, line search), CPU, η = 1200".into(),
                 n.to_string(),
@@ -152,13 +146,7 @@ fn write_perf(root: &Path, out: &Path) {
             "Bytes count the cost matrix streamed twice per iteration (row step, then the transposed copy for the column step); potentials are O(n) and left out. At η = 1200 the log-sum-exp cut-off skips most exponentials, which makes an iteration about three times faster than at η = 1, where every entry costs an exponential; even so it reaches under a third of the copy bandwidth: each row is read twice (maximum, then the sum) and the skipped-term branch, not memory traffic, limits it.".into(),
         ],
     };
-    let path = root.join("book/data/perf/sinkhorn.json");
-    let _ = std::fs::create_dir_all(path.parent().expect("has a parent"));
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(&perf).expect("serialises") + "\n",
-    )
-    .expect("write the perf table");
+    let path = save_perf(root, &perf).expect("write the perf table");
     eprintln!("wrote {}", path.display());
 }
 
