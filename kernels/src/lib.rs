@@ -13,8 +13,10 @@
 //! - [`device`]: which compute devices exist on this machine.
 
 pub mod cuda;
+pub mod data;
 pub mod device;
 pub mod membw;
+pub mod nn;
 pub mod optim;
 pub mod ot;
 pub mod sparse;
