@@ -69,6 +69,6 @@ mod tests {
         // scikit-learn's load_digits: 178, 182, 177, 183, 181, 182, 181, 179, 174, 180.
         assert_eq!(counts, [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]);
         assert!(d.x.iter().all(|&v| (0.0..=1.0).contains(&v)));
-        assert_eq!(d.x.iter().filter(|&&v| v == 1.0).count() > 0, true);
+        assert!(d.x.contains(&1.0));
     }
 }

@@ -10,5 +10,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &last_iterate::REPRODUCTION,
         &small_gain_nash::REPRODUCTION,
         &sgd_stability::REPRODUCTION,
+        &diffgrad::REPRODUCTION,
     ]
 }

@@ -9,8 +9,10 @@
 //! - [`Mlp`]: fully connected ReLU network, optionally with batch normalization after each hidden
 //!   linear layer (which makes those weights scale-invariant).
 //! - [`Transformer`]: a decoder-only transformer (pre-LN, causal multi-head attention, GELU MLP).
+//! - [`train::fit`]: mini-batch training of an MLP classifier with any optimizer.
 
 mod mlp;
+pub mod train;
 mod transformer;
 
 pub use mlp::{BnStats, Mlp};

@@ -40,6 +40,12 @@ struct Block {
     r: Vec<f32>,
 }
 
+/// Normalised rows and inverse deviations of a layer norm.
+type NormCache = (Vec<f32>, Vec<f32>);
+
+/// The logits, the blocks' caches, the final normalised output and its layer-norm cache.
+type Forward = (Vec<f32>, Vec<Block>, Vec<f32>, NormCache);
+
 const GELU_C: f32 = 0.797_884_6; // √(2/π)
 
 fn gelu(u: f32) -> f32 {
@@ -54,7 +60,7 @@ fn gelu_grad(u: f32) -> f32 {
 impl Transformer {
     pub fn new(cfg: TransformerConfig) -> Self {
         assert!(
-            cfg.d_model % cfg.heads == 0,
+            cfg.d_model.is_multiple_of(cfg.heads),
             "d_model must be a multiple of heads"
         );
         let (v, t, d) = (cfg.vocab, cfg.seq, cfg.d_model);
@@ -259,7 +265,7 @@ impl Transformer {
         &self,
         p: &[f32],
         tokens: &[usize],
-    ) -> (Vec<f32>, Vec<Block>, Vec<f32>, (Vec<f32>, Vec<f32>)) {
+    ) -> Forward {
         let TransformerConfig {
             vocab,
             seq: t,
