@@ -11,5 +11,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &small_gain_nash::REPRODUCTION,
         &sgd_stability::REPRODUCTION,
         &diffgrad::REPRODUCTION,
+        &adamp::REPRODUCTION,
     ]
 }

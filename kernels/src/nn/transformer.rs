@@ -261,11 +261,7 @@ impl Transformer {
     }
 
     /// Forward pass: the logits (rows = batch × seq) and, if asked, the caches.
-    fn forward(
-        &self,
-        p: &[f32],
-        tokens: &[usize],
-    ) -> Forward {
+    fn forward(&self, p: &[f32], tokens: &[usize]) -> Forward {
         let TransformerConfig {
             vocab,
             seq: t,
