@@ -12,5 +12,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &sgd_stability::REPRODUCTION,
         &diffgrad::REPRODUCTION,
         &adamp::REPRODUCTION,
+        &sgd_sai::REPRODUCTION,
     ]
 }

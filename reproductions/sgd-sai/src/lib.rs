@@ -1,0 +1,81 @@
+//! Reproduction of *No More Adam: Learning Rate Scaling at Initialization is All You Need*
+//! (Xu et al., arXiv 2412.11768): SGD-SaI against AdamW and momentum SGD on a tiny transformer,
+//! the stability of per-tensor g-SNR over training, the √(N − 1) ablation, and the optimizer-state
+//! memory, counted exactly and recomputed at the paper's scales.
+//!
+//! - [`method`]: the Markov-chain task, the optimizers and one training run.
+//! - [`claims`]: the grid, metrics, decision rules, tables, figures, deviations and code notes.
+
+pub mod claims;
+pub mod method;
+
+use harness::{Ctx, Meta, Report, Reproduction, RunError, Scale};
+use kernels::nn::TransformerConfig;
+
+pub struct SgdSaiRepro {
+    meta: Meta,
+}
+
+pub static REPRODUCTION: SgdSaiRepro = SgdSaiRepro {
+    meta: Meta {
+        id: "sgd-sai",
+        short_name: "SGD-SaI",
+        title: "No More Adam: Learning Rate Scaling at Initialization is All You Need",
+        authors: "M. Xu, L. Xiang, X. Cai, H. Wen",
+        venue: "arXiv",
+        year: 2024,
+        arxiv: "2412.11768",
+        official_code: "https://github.com/AnonymousAlethiometer/SGD_SaI (e213080; PyPI sgd-sai 1.0.3)",
+        crate_dir: env!("CARGO_MANIFEST_DIR"),
+    },
+};
+
+/// The model and training length per scale, and the number of seeds.
+pub fn plan(scale: Scale) -> (method::Plan, u64) {
+    match scale {
+        Scale::Ci => (
+            method::Plan {
+                model: TransformerConfig {
+                    vocab: 16,
+                    seq: 16,
+                    d_model: 32,
+                    heads: 2,
+                    layers: 2,
+                },
+                steps: 200,
+                batch: 16,
+                val_batch: 64,
+                snr_every: 20,
+            },
+            3,
+        ),
+        Scale::Full => (
+            method::Plan {
+                model: TransformerConfig {
+                    vocab: 64,
+                    seq: 32,
+                    d_model: 64,
+                    heads: 4,
+                    layers: 2,
+                },
+                steps: 500,
+                batch: 16,
+                val_batch: 128,
+                snr_every: 50,
+            },
+            3,
+        ),
+    }
+}
+
+impl Reproduction for SgdSaiRepro {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn run(&self, ctx: &Ctx) -> Result<Report, RunError> {
+        let mut report = Report::default();
+        claims::record(&mut report, ctx)?;
+        Ok(report.finalize())
+    }
+}
