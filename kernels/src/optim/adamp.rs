@@ -101,6 +101,21 @@ fn decide(stats: &[RowStats], row_len: usize, pj: &Projection) -> (Option<View>,
     (None, vec![0.0; stats.len()])
 }
 
+/// [`decide`] for a tensor that may not be projectable, with the weight-decay ratio to apply.
+fn outcome(
+    stats: &[RowStats],
+    row_len: usize,
+    projectable: bool,
+    pj: &Projection,
+) -> (Option<View>, Vec<f64>, f32) {
+    let (view, coef) = if projectable {
+        decide(stats, row_len, pj)
+    } else {
+        (None, vec![0.0; stats.len()])
+    };
+    (view, coef, if view.is_some() { pj.wd_ratio } else { 1.0 })
+}
+
 /// The view in which the projection of a tensor of this shape fires for weights `w` and raw
 /// gradient `g`, or `None`.
 pub fn projection_view(shape: &[usize], w: &[f32], g: &[f32], pj: &Projection) -> Option<View> {
@@ -240,17 +255,8 @@ impl Optimizer for AdamP {
                     s
                 })
                 .collect();
-            let (view, coef) = if projectable {
-                decide(&stats, row_len, &self.projection)
-            } else {
-                (None, vec![0.0; stats.len()])
-            };
+            let (view, coef, ratio) = outcome(&stats, row_len, projectable, &self.projection);
             self.views[k] = view;
-            let ratio = if view.is_some() {
-                self.projection.wd_ratio
-            } else {
-                1.0
-            };
             let shrink = 1.0 - self.lr * self.weight_decay * ratio;
             p.par_chunks_mut(row_len)
                 .zip(g.par_chunks(row_len))
@@ -354,17 +360,8 @@ impl Optimizer for Sgdp {
                     s
                 })
                 .collect();
-            let (view, coef) = if projectable {
-                decide(&stats, row_len, &self.projection)
-            } else {
-                (None, vec![0.0; stats.len()])
-            };
+            let (view, coef, ratio) = outcome(&stats, row_len, projectable, &self.projection);
             self.views[k] = view;
-            let ratio = if view.is_some() {
-                self.projection.wd_ratio
-            } else {
-                1.0
-            };
             let shrink = 1.0 - self.lr * self.weight_decay * ratio / (1.0 - mu);
             let lr = self.lr;
             p.par_chunks_mut(row_len)
