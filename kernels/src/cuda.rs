@@ -4,8 +4,14 @@
 //! build time, and on a machine without a driver [`probe`] returns a reason instead of panicking.
 //! Every GPU kernel has a CPU reference in this crate; parity tests live in `kernels/tests/`
 //! and are `#[ignore]`d (run them with `--ignored` on a GPU machine).
+//!
+//! - [`CudaSinkhorn`]: log-domain Sinkhorn half-steps and the plan (`sinkhorn.cu`).
+//! - [`CudaOptimizer`]: the element-wise optimizer steps, SGD (momentum, Nesterov, L2),
+//!   Adam/AdamW, diffGrad, SGD-SaI and sign-SGD (`optim.cu`). The projected SGDP/AdamP need row
+//!   reductions and have no GPU version yet.
 
 use crate::device::Device;
+use crate::optim::{Friction, Layout, gsnr};
 use crate::ot::LogSinkhorn;
 use cudarc::driver::{
     CudaContext, CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKernelArg,
@@ -14,7 +20,10 @@ use cudarc::nvrtc::{CompileOptions, compile_ptx_with_opts};
 use std::sync::Arc;
 
 /// Every CUDA C source of the crate, by file name, embedded at build time.
-pub const SOURCES: &[(&str, &str)] = &[("sinkhorn.cu", include_str!("../cuda/sinkhorn.cu"))];
+pub const SOURCES: &[(&str, &str)] = &[
+    ("sinkhorn.cu", include_str!("../cuda/sinkhorn.cu")),
+    ("optim.cu", include_str!("../cuda/optim.cu")),
+];
 
 /// The virtual architecture NVRTC targets at run time; the driver JIT-compiles it for newer GPUs.
 pub const RUNTIME_ARCH: &str = "compute_80";
@@ -223,5 +232,250 @@ impl CudaSinkhorn {
         // SAFETY: argument types and order match `sinkhorn_plan`; `plan` holds n * m values.
         unsafe { b.launch(cfg) }.map_err(err("launch sinkhorn_plan"))?;
         self.stream.clone_dtoh(&plan).map_err(err("download plan"))
+    }
+}
+
+/// An element-wise optimizer rule for [`CudaOptimizer`], with the semantics of the CPU optimizer
+/// of the same name in [`crate::optim`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Rule {
+    Sgd {
+        lr: f32,
+        momentum: f32,
+        dampening: f32,
+        nesterov: bool,
+        weight_decay: f32,
+    },
+    /// Adam (`decoupled = false`, L2) or AdamW (`decoupled = true`).
+    Adam {
+        lr: f32,
+        beta1: f32,
+        beta2: f32,
+        eps: f32,
+        weight_decay: f32,
+        decoupled: bool,
+    },
+    DiffGrad {
+        lr: f32,
+        beta1: f32,
+        beta2: f32,
+        eps: f32,
+        weight_decay: f32,
+        friction: Friction,
+    },
+    /// SGD-SaI with the official g-SNR scale (computed on the host from the first gradient).
+    SgdSai {
+        lr: f32,
+        momentum: f32,
+        eps: f32,
+        weight_decay: f32,
+    },
+    SignSgd {
+        lr: f32,
+    },
+}
+
+/// Optimizer steps on device buffers (`kernels/cuda/optim.cu`): state lives on the GPU, one
+/// launch per step (per tensor for SGD-SaI).
+pub struct CudaOptimizer {
+    stream: Arc<CudaStream>,
+    module: Arc<cudarc::driver::CudaModule>,
+    rule: Rule,
+    layout: Layout,
+    states: Vec<CudaSlice<f32>>,
+    t: i32,
+    scales: Vec<f32>,
+}
+
+impl CudaOptimizer {
+    pub fn new(rule: Rule, layout: Layout) -> Result<Self, CudaError> {
+        probe().map_err(CudaError)?;
+        let ctx = CudaContext::new(0).map_err(err("open device"))?;
+        let ptx = compile("optim.cu", RUNTIME_ARCH)?;
+        let module = ctx
+            .load_module(cudarc::nvrtc::Ptx::from_src(ptx))
+            .map_err(err("load module"))?;
+        let stream = ctx.default_stream();
+        let buffers = match rule {
+            Rule::Sgd { momentum, .. } if momentum != 0.0 => 1,
+            Rule::SgdSai { .. } => 1,
+            Rule::Adam { .. } => 2,
+            Rule::DiffGrad { .. } => 3,
+            _ => 0,
+        };
+        let states = (0..buffers)
+            .map(|_| {
+                stream
+                    .alloc_zeros::<f32>(layout.total)
+                    .map_err(err("alloc state"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            stream,
+            module,
+            rule,
+            layout,
+            states,
+            t: 0,
+            scales: Vec::new(),
+        })
+    }
+
+    pub fn upload(&self, v: &[f32]) -> Result<CudaSlice<f32>, CudaError> {
+        self.stream.clone_htod(v).map_err(err("upload"))
+    }
+
+    pub fn download(&self, v: &CudaSlice<f32>) -> Result<Vec<f32>, CudaError> {
+        self.stream.clone_dtoh(v).map_err(err("download"))
+    }
+
+    pub fn synchronize(&self) -> Result<(), CudaError> {
+        self.stream.synchronize().map_err(err("synchronize"))
+    }
+
+    fn function(&self, name: &str) -> Result<CudaFunction, CudaError> {
+        self.module
+            .load_function(name)
+            .map_err(|e| CudaError(format!("load {name}: {e:?}")))
+    }
+
+    /// One step on `p` from `g` (both of the layout's length, on this optimizer's device).
+    pub fn step(&mut self, p: &mut CudaSlice<f32>, g: &CudaSlice<f32>) -> Result<(), CudaError> {
+        let n = self.layout.total;
+        if p.len() != n || g.len() != n {
+            return Err(CudaError("buffers do not match the layout".into()));
+        }
+        self.t += 1;
+        let cfg = LaunchConfig::for_num_elems(n.max(1) as u32);
+        let n64 = n as i64;
+        let first = i32::from(self.t == 1);
+        let launch = |b: &mut cudarc::driver::LaunchArgs, cfg| -> Result<(), CudaError> {
+            // SAFETY: every launch below pushes arguments in the order and with the types of
+            // the kernel's signature in optim.cu, and every buffer holds the layout's length.
+            unsafe { b.launch(cfg) }
+                .map(|_| ())
+                .map_err(err("launch optimizer step"))
+        };
+        match self.rule {
+            Rule::Sgd {
+                lr,
+                momentum,
+                dampening,
+                nesterov,
+                weight_decay,
+            } => {
+                let f = self.function("sgd_step")?;
+                let mut scratch;
+                let buf = match self.states.first_mut() {
+                    Some(b) => b,
+                    None => {
+                        scratch = self.stream.alloc_zeros::<f32>(1).map_err(err("alloc"))?;
+                        &mut scratch
+                    }
+                };
+                let nest = i32::from(nesterov);
+                let mut b = self.stream.launch_builder(&f);
+                b.arg(p).arg(g).arg(buf).arg(&n64).arg(&lr).arg(&momentum);
+                b.arg(&dampening).arg(&weight_decay).arg(&nest).arg(&first);
+                launch(&mut b, cfg)
+            }
+            Rule::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                decoupled,
+            } => {
+                let f = self.function("adam_step")?;
+                let step_size = lr / (1.0 - beta1.powi(self.t));
+                let bc2_sqrt = (1.0 - beta2.powi(self.t)).sqrt();
+                let (l2, shrink) = if decoupled {
+                    (0.0f32, 1.0 - lr * weight_decay)
+                } else {
+                    (weight_decay, 1.0f32)
+                };
+                let (m, v) = self.states.split_at_mut(1);
+                let mut b = self.stream.launch_builder(&f);
+                b.arg(p).arg(g).arg(&mut m[0]).arg(&mut v[0]).arg(&n64);
+                b.arg(&step_size)
+                    .arg(&beta1)
+                    .arg(&beta2)
+                    .arg(&eps)
+                    .arg(&bc2_sqrt);
+                b.arg(&l2).arg(&shrink);
+                launch(&mut b, cfg)
+            }
+            Rule::DiffGrad {
+                lr,
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                friction,
+            } => {
+                let f = self.function("diffgrad_step")?;
+                let step_size = lr * (1.0 - beta2.powi(self.t)).sqrt() / (1.0 - beta1.powi(self.t));
+                let (constant, xi, remember) = match friction {
+                    Friction::Difference => (0, 0.0f32, 1),
+                    Friction::Aliased if self.t == 1 => (0, 0.0, 0),
+                    Friction::Aliased => (1, 0.5, 0),
+                    Friction::Constant(c) => (1, c, 0),
+                };
+                let (m, rest) = self.states.split_at_mut(1);
+                let (v, prev) = rest.split_at_mut(1);
+                let mut b = self.stream.launch_builder(&f);
+                b.arg(p)
+                    .arg(g)
+                    .arg(&mut m[0])
+                    .arg(&mut v[0])
+                    .arg(&mut prev[0]);
+                b.arg(&n64)
+                    .arg(&step_size)
+                    .arg(&beta1)
+                    .arg(&beta2)
+                    .arg(&eps);
+                b.arg(&weight_decay).arg(&constant).arg(&xi).arg(&remember);
+                launch(&mut b, cfg)
+            }
+            Rule::SgdSai {
+                lr,
+                momentum,
+                eps,
+                weight_decay,
+            } => {
+                if self.scales.is_empty() {
+                    let host = self.download(g)?;
+                    self.scales = self
+                        .layout
+                        .slots
+                        .iter()
+                        .map(|s| gsnr(&host[s.offset..s.offset + s.len], eps as f64) as f32)
+                        .collect();
+                }
+                let f = self.function("sgd_sai_step")?;
+                let shrink = 1.0 - lr * weight_decay;
+                for (slot, &scale) in self.layout.slots.iter().zip(&self.scales) {
+                    let (off, len) = (slot.offset as i64, slot.len as i64);
+                    let step = lr * scale;
+                    let cfg = LaunchConfig::for_num_elems(slot.len.max(1) as u32);
+                    let mut b = self.stream.launch_builder(&f);
+                    b.arg(&mut *p)
+                        .arg(g)
+                        .arg(&mut self.states[0])
+                        .arg(&off)
+                        .arg(&len);
+                    b.arg(&step).arg(&momentum).arg(&shrink).arg(&first);
+                    launch(&mut b, cfg)?;
+                }
+                Ok(())
+            }
+            Rule::SignSgd { lr } => {
+                let f = self.function("sign_sgd_step")?;
+                let mut b = self.stream.launch_builder(&f);
+                b.arg(p).arg(g).arg(&n64).arg(&lr);
+                launch(&mut b, cfg)
+            }
+        }
     }
 }
