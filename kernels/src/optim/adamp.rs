@@ -78,6 +78,39 @@ impl RowStats {
     }
 }
 
+/// The four sums of [`RowStats`] over one row: eight independent `f32` lanes (so the loop
+/// vectorises and no addition waits for the previous one), flushed into `f64` every 64 elements
+/// so that rows of any length keep `f64`-like accuracy.
+fn row_stats(w: &[f32], g: &[f32], u: &[f32]) -> RowStats {
+    let mut s = RowStats::default();
+    let flush = |s: &mut RowStats, acc: &[[f32; 8]; 4]| {
+        let sum = |a: &[f32; 8]| a.iter().map(|&x| x as f64).sum::<f64>();
+        s.gw += sum(&acc[0]);
+        s.gg += sum(&acc[1]);
+        s.ww += sum(&acc[2]);
+        s.wu += sum(&acc[3]);
+    };
+    let (wb, gb, ub) = (w.chunks(64), g.chunks(64), u.chunks(64));
+    for ((w, g), u) in wb.zip(gb).zip(ub) {
+        let mut acc = [[0.0f32; 8]; 4];
+        let (wc, gc, uc) = (w.chunks_exact(8), g.chunks_exact(8), u.chunks_exact(8));
+        let (wr, gr, ur) = (wc.remainder(), gc.remainder(), uc.remainder());
+        for ((w, g), u) in wc.zip(gc).zip(uc) {
+            for k in 0..8 {
+                acc[0][k] += g[k] * w[k];
+                acc[1][k] += g[k] * g[k];
+                acc[2][k] += w[k] * w[k];
+                acc[3][k] += w[k] * u[k];
+            }
+        }
+        flush(&mut s, &acc);
+        for ((&w, &g), &u) in wr.iter().zip(gr).zip(ur) {
+            s.add(w, g, u);
+        }
+    }
+    s
+}
+
 /// Rows of the channel view, if the tensor can be projected (two or more dimensions).
 fn channel_rows(shape: &[usize]) -> Option<usize> {
     (shape.len() > 1 && shape[0] > 0).then_some(shape[0])
@@ -244,15 +277,20 @@ impl Optimizer for AdamP {
                 .zip(g.par_chunks(row_len))
                 .zip(m.par_chunks_mut(row_len).zip(v.par_chunks_mut(row_len)))
                 .map(|((p, g), (m, v))| {
-                    let mut s = RowStats::default();
-                    for (((&pi, &gi), mi), vi) in p.iter().zip(g).zip(m).zip(v) {
+                    for ((&gi, mi), vi) in g.iter().zip(m.iter_mut()).zip(v.iter_mut()) {
                         *mi = b1 * *mi + (1.0 - b1) * gi;
                         *vi = b2 * *vi + (1.0 - b2) * gi * gi;
-                        if projectable {
-                            s.add(pi, gi, u(*mi, *vi, gi));
-                        }
                     }
-                    s
+                    if !projectable {
+                        return RowStats::default();
+                    }
+                    let step: Vec<f32> = m
+                        .iter()
+                        .zip(v.iter())
+                        .zip(g)
+                        .map(|((&mi, &vi), &gi)| u(mi, vi, gi))
+                        .collect();
+                    row_stats(p, g, &step)
                 })
                 .collect();
             let (view, coef, ratio) = outcome(&stats, row_len, projectable, &self.projection);
@@ -350,14 +388,14 @@ impl Optimizer for Sgdp {
                 .zip(g.par_chunks(row_len))
                 .zip(buf.par_chunks_mut(row_len))
                 .map(|((p, g), b)| {
-                    let mut s = RowStats::default();
-                    for ((&pi, &gi), bi) in p.iter().zip(g).zip(b) {
+                    for (&gi, bi) in g.iter().zip(b.iter_mut()) {
                         *bi = mu * *bi + (1.0 - damp) * gi;
-                        if projectable {
-                            s.add(pi, gi, dir(*bi, gi));
-                        }
                     }
-                    s
+                    if !projectable {
+                        return RowStats::default();
+                    }
+                    let step: Vec<f32> = b.iter().zip(g).map(|(&bi, &gi)| dir(bi, gi)).collect();
+                    row_stats(p, g, &step)
                 })
                 .collect();
             let (view, coef, ratio) = outcome(&stats, row_len, projectable, &self.projection);

@@ -127,13 +127,17 @@ impl Optimizer for SgdSai {
                 .zip(grads[r.clone()].par_chunks(CHUNK))
                 .zip(self.buf[r].par_chunks_mut(CHUNK))
                 .for_each(|((p, g), b)| {
-                    for ((pi, &gi), bi) in p.iter_mut().zip(g).zip(b) {
-                        *bi = if first {
-                            gi
-                        } else {
-                            mu * *bi + (1.0 - mu) * gi
-                        };
-                        *pi = *pi * shrink - step * *bi;
+                    // Two loops rather than a branch per element, so that each vectorises.
+                    if first {
+                        for ((pi, &gi), bi) in p.iter_mut().zip(g).zip(b) {
+                            *bi = gi;
+                            *pi = *pi * shrink - step * gi;
+                        }
+                    } else {
+                        for ((pi, &gi), bi) in p.iter_mut().zip(g).zip(b) {
+                            *bi = mu * *bi + (1.0 - mu) * gi;
+                            *pi = *pi * shrink - step * *bi;
+                        }
                     }
                 });
         }
