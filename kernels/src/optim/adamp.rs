@@ -78,20 +78,12 @@ impl RowStats {
     }
 }
 
-/// The four sums of [`RowStats`] over one row: eight independent `f32` lanes (so the loop
-/// vectorises and no addition waits for the previous one), flushed into `f64` every 64 elements
-/// so that rows of any length keep `f64`-like accuracy.
+/// The four sums of [`RowStats`] over one row (`u` is the row of the update): eight
+/// independent `f32` lanes (so the loop vectorises and no addition waits for the previous one),
+/// flushed into `f64` every 64 elements so that rows of any length keep `f64`-like accuracy.
 fn row_stats(w: &[f32], g: &[f32], u: &[f32]) -> RowStats {
     let mut s = RowStats::default();
-    let flush = |s: &mut RowStats, acc: &[[f32; 8]; 4]| {
-        let sum = |a: &[f32; 8]| a.iter().map(|&x| x as f64).sum::<f64>();
-        s.gw += sum(&acc[0]);
-        s.gg += sum(&acc[1]);
-        s.ww += sum(&acc[2]);
-        s.wu += sum(&acc[3]);
-    };
-    let (wb, gb, ub) = (w.chunks(64), g.chunks(64), u.chunks(64));
-    for ((w, g), u) in wb.zip(gb).zip(ub) {
+    for ((w, g), u) in w.chunks(64).zip(g.chunks(64)).zip(u.chunks(64)) {
         let mut acc = [[0.0f32; 8]; 4];
         let (wc, gc, uc) = (w.chunks_exact(8), g.chunks_exact(8), u.chunks_exact(8));
         let (wr, gr, ur) = (wc.remainder(), gc.remainder(), uc.remainder());
@@ -103,7 +95,11 @@ fn row_stats(w: &[f32], g: &[f32], u: &[f32]) -> RowStats {
                 acc[3][k] += w[k] * u[k];
             }
         }
-        flush(&mut s, &acc);
+        let sum = |a: &[f32; 8]| a.iter().map(|&x| x as f64).sum::<f64>();
+        s.gw += sum(&acc[0]);
+        s.gg += sum(&acc[1]);
+        s.ww += sum(&acc[2]);
+        s.wu += sum(&acc[3]);
         for ((&w, &g), &u) in wr.iter().zip(gr).zip(ur) {
             s.add(w, g, u);
         }
@@ -259,14 +255,10 @@ impl Optimizer for AdamP {
         let (b1, b2, eps, nesterov) = (self.beta1, self.beta2, self.eps, self.nesterov);
         let bc2_sqrt = (1.0 - b2.powi(self.t)).sqrt();
         let step_size = self.lr / (1.0 - b1.powi(self.t));
-        let u = move |m: f32, v: f32, g: f32| {
-            let denom = v.sqrt() / bc2_sqrt + eps;
-            if nesterov {
-                (b1 * m + (1.0 - b1) * g) / denom
-            } else {
-                m / denom
-            }
-        };
+        // Branch-free numerator (β1 m + (1 − β1) g with Nesterov, 1·m + 0·g without), so that
+        // the element loops vectorise.
+        let (cm, cg) = if nesterov { (b1, 1.0 - b1) } else { (1.0, 0.0) };
+        let u = move |m: f32, v: f32, g: f32| (cm * m + cg * g) / (v.sqrt() / bc2_sqrt + eps);
         for (k, slot) in self.layout.slots.iter().enumerate() {
             let r = slot.offset..slot.offset + slot.len;
             let (p, g) = (&mut params[r.clone()], &grads[r.clone()]);
@@ -378,7 +370,9 @@ impl Optimizer for Sgdp {
     fn step(&mut self, params: &mut [f32], grads: &[f32]) {
         check_len(&self.layout, params, grads);
         let (mu, damp, nesterov) = (self.momentum, self.dampening, self.nesterov);
-        let dir = move |b: f32, g: f32| if nesterov { g + mu * b } else { b };
+        // Branch-free: g + μ b with Nesterov, 0·g + 1·b without (so that the loops vectorise).
+        let (cg, cb) = if nesterov { (1.0, mu) } else { (0.0, 1.0) };
+        let dir = move |b: f32, g: f32| cg * g + cb * b;
         for (k, slot) in self.layout.slots.iter().enumerate() {
             let r = slot.offset..slot.offset + slot.len;
             let (p, g, buf) = (&mut params[r.clone()], &grads[r.clone()], &mut self.buf[r]);
@@ -410,9 +404,7 @@ impl Optimizer for Sgdp {
                     let c = c as f32;
                     for ((pi, &gi), bi) in p.iter_mut().zip(g).zip(b) {
                         let d = dir(*bi, gi) - c * *pi;
-                        if !nesterov {
-                            *bi = d;
-                        }
+                        *bi = if nesterov { *bi } else { d };
                         *pi = *pi * shrink - lr * d;
                     }
                 });
