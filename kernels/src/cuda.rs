@@ -9,6 +9,8 @@
 //! - [`CudaOptimizer`]: the element-wise optimizer steps, SGD (momentum, Nesterov, L2),
 //!   Adam/AdamW, diffGrad, SGD-SaI and sign-SGD (`optim.cu`). The projected SGDP/AdamP need row
 //!   reductions and have no GPU version yet.
+//! - [`batch_matfn_gpu`]: a function of many small symmetric matrices at once (batched Jacobi
+//!   eigendecomposition, one block per matrix; `spd.cu`).
 
 use crate::device::Device;
 use crate::optim::{Friction, Layout, gsnr};
@@ -23,6 +25,7 @@ use std::sync::Arc;
 pub const SOURCES: &[(&str, &str)] = &[
     ("sinkhorn.cu", include_str!("../cuda/sinkhorn.cu")),
     ("optim.cu", include_str!("../cuda/optim.cu")),
+    ("spd.cu", include_str!("../cuda/spd.cu")),
 ];
 
 /// The virtual architecture NVRTC targets at run time; the driver JIT-compiles it for newer GPUs.
@@ -478,4 +481,62 @@ impl CudaOptimizer {
             }
         }
     }
+}
+
+/// `f(X_k)` for every symmetric `n × n` matrix of `xs` on the GPU (one thread block per matrix),
+/// the CUDA counterpart of [`crate::spd::batch_matfn`].
+pub fn batch_matfn_gpu(xs: &[f64], n: usize, f: crate::spd::MatFn) -> Result<Vec<f64>, CudaError> {
+    use crate::spd::MatFn;
+    if n == 0 || !xs.len().is_multiple_of(n * n) {
+        return Err(CudaError(
+            "batch is not a whole number of n × n matrices".into(),
+        ));
+    }
+    probe().map_err(CudaError)?;
+    let ctx = CudaContext::new(0).map_err(err("open device"))?;
+    let ptx = compile("spd.cu", RUNTIME_ARCH)?;
+    let module = ctx
+        .load_module(cudarc::nvrtc::Ptx::from_src(ptx))
+        .map_err(err("load module"))?;
+    let eig = module
+        .load_function("spd_eigh")
+        .map_err(err("load spd_eigh"))?;
+    let apply = module
+        .load_function("spd_apply")
+        .map_err(err("load spd_apply"))?;
+    let stream = ctx.default_stream();
+    let batch = xs.len() / (n * n);
+    let a = stream.clone_htod(xs).map_err(err("upload"))?;
+    let mut work: CudaSlice<f64> = stream.alloc_zeros(xs.len()).map_err(err("alloc"))?;
+    let mut vecs: CudaSlice<f64> = stream.alloc_zeros(xs.len()).map_err(err("alloc"))?;
+    let mut out: CudaSlice<f64> = stream.alloc_zeros(xs.len()).map_err(err("alloc"))?;
+    let threads = (n.next_power_of_two()).clamp(32, 256) as u32;
+    let cfg = LaunchConfig {
+        grid_dim: (batch as u32, 1, 1),
+        block_dim: (threads, 1, 1),
+        shared_mem_bytes: 0,
+    };
+    let n32 = n as i32;
+    let (code, p) = match f {
+        MatFn::Sqrt => (0i32, 0.0f64),
+        MatFn::InvSqrt => (1, 0.0),
+        MatFn::Log => (2, 0.0),
+        MatFn::Exp => (3, 0.0),
+        MatFn::Pow(p) => (4, p),
+    };
+    let mut b = stream.launch_builder(&eig);
+    b.arg(&a).arg(&mut work).arg(&mut vecs).arg(&n32);
+    // SAFETY: arguments match `spd_eigh(const double*, double*, double*, int)`; every buffer
+    // holds batch · n · n values and the block size is a power of two ≤ 256.
+    unsafe { b.launch(cfg) }.map_err(err("launch spd_eigh"))?;
+    let mut b = stream.launch_builder(&apply);
+    b.arg(&work)
+        .arg(&vecs)
+        .arg(&mut out)
+        .arg(&n32)
+        .arg(&code)
+        .arg(&p);
+    // SAFETY: arguments match `spd_apply(const double*, const double*, double*, int, int, double)`.
+    unsafe { b.launch(cfg) }.map_err(err("launch spd_apply"))?;
+    stream.clone_dtoh(&out).map_err(err("download"))
 }

@@ -20,3 +20,4 @@ pub mod nn;
 pub mod optim;
 pub mod ot;
 pub mod sparse;
+pub mod spd;

@@ -1,0 +1,567 @@
+//! Small symmetric and SPD matrices, one at a time or in batches: eigendecomposition, matrix
+//! functions with their Daleckii–Krein backward, the Lyapunov solve, and the Bures–Wasserstein
+//! and affine-invariant (AIRM) geometries.
+//!
+//! Matrices are `f64`, row-major `n × n` slices; a batch is `batch · n · n` values. The
+//! eigendecomposition is cyclic Jacobi: slower than Householder–QR for one large matrix, but
+//! accurate to the last digits for small ones, simple, and the same algorithm as the CUDA kernel
+//! (`kernels/cuda/spd.cu`), so the CPU is a faithful reference. Batches run in parallel with
+//! rayon. Formulas follow pyRiemann (checked against it by `kernels/tests/spd_pyriemann.rs`).
+
+use rayon::prelude::*;
+
+/// Eigenvalues in ascending order and the eigenvectors as the columns of a row-major matrix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Eigh {
+    pub n: usize,
+    pub values: Vec<f64>,
+    pub vectors: Vec<f64>,
+}
+
+/// Jacobi sweeps stop when the off-diagonal mass is below this fraction of the matrix norm.
+const JACOBI_TOL: f64 = 1e-15;
+const MAX_SWEEPS: usize = 60;
+
+/// Eigendecomposition of the symmetric `a` (only symmetric input is meaningful; the upper and
+/// lower triangles are averaged first).
+pub fn eigh(a: &[f64], n: usize) -> Eigh {
+    assert_eq!(a.len(), n * n, "matrix is not n × n");
+    let mut m: Vec<f64> = (0..n * n)
+        .map(|k| {
+            let (i, j) = (k / n, k % n);
+            0.5 * (a[i * n + j] + a[j * n + i])
+        })
+        .collect();
+    let mut v = identity(n);
+    let norm2: f64 = m.iter().map(|x| x * x).sum();
+    for _ in 0..MAX_SWEEPS {
+        let off: f64 = (0..n)
+            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| m[i * n + j] * m[i * n + j])
+            .sum();
+        if off <= JACOBI_TOL * JACOBI_TOL * norm2 || off == 0.0 {
+            break;
+        }
+        for p in 0..n {
+            for q in p + 1..n {
+                let apq = m[p * n + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                let theta = (m[q * n + q] - m[p * n + p]) / (2.0 * apq);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                rotate(&mut m, &mut v, n, p, q, c, s);
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| m[i * n + i].total_cmp(&m[j * n + j]));
+    let values = order.iter().map(|&i| m[i * n + i]).collect();
+    let mut vectors = vec![0.0; n * n];
+    for (new, &old) in order.iter().enumerate() {
+        for r in 0..n {
+            vectors[r * n + new] = v[r * n + old];
+        }
+    }
+    Eigh { n, values, vectors }
+}
+
+/// `m ← Jᵀ m J` and `v ← v J` for the rotation in the (p, q) plane that zeroes `m[p][q]`.
+fn rotate(m: &mut [f64], v: &mut [f64], n: usize, p: usize, q: usize, c: f64, s: f64) {
+    for k in 0..n {
+        let (kp, kq) = (m[k * n + p], m[k * n + q]);
+        m[k * n + p] = c * kp - s * kq;
+        m[k * n + q] = s * kp + c * kq;
+    }
+    for k in 0..n {
+        let (pk, qk) = (m[p * n + k], m[q * n + k]);
+        m[p * n + k] = c * pk - s * qk;
+        m[q * n + k] = s * pk + c * qk;
+    }
+    for k in 0..n {
+        let (kp, kq) = (v[k * n + p], v[k * n + q]);
+        v[k * n + p] = c * kp - s * kq;
+        v[k * n + q] = s * kp + c * kq;
+    }
+}
+
+pub fn identity(n: usize) -> Vec<f64> {
+    let mut m = vec![0.0; n * n];
+    (0..n).for_each(|i| m[i * n + i] = 1.0);
+    m
+}
+
+/// `a b` for n × n matrices.
+pub fn matmul(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
+    let mut c = vec![0.0; n * n];
+    for i in 0..n {
+        for k in 0..n {
+            let aik = a[i * n + k];
+            for j in 0..n {
+                c[i * n + j] += aik * b[k * n + j];
+            }
+        }
+    }
+    c
+}
+
+pub fn transpose(a: &[f64], n: usize) -> Vec<f64> {
+    (0..n * n).map(|k| a[(k % n) * n + k / n]).collect()
+}
+
+/// `(a + aᵀ)/2`.
+pub fn sym(a: &[f64], n: usize) -> Vec<f64> {
+    (0..n * n)
+        .map(|k| 0.5 * (a[k] + a[(k % n) * n + k / n]))
+        .collect()
+}
+
+pub fn trace(a: &[f64], n: usize) -> f64 {
+    (0..n).map(|i| a[i * n + i]).sum()
+}
+
+impl Eigh {
+    /// `V diag(d) Vᵀ`.
+    pub fn compose(&self, d: &[f64]) -> Vec<f64> {
+        let n = self.n;
+        let v = &self.vectors;
+        let mut out = vec![0.0; n * n];
+        for i in 0..n {
+            for j in i..n {
+                let s: f64 = (0..n).map(|k| v[i * n + k] * d[k] * v[j * n + k]).sum();
+                out[i * n + j] = s;
+                out[j * n + i] = s;
+            }
+        }
+        out
+    }
+
+    /// `f(A) = V diag(f(λ)) Vᵀ`.
+    pub fn apply(&self, f: impl Fn(f64) -> f64) -> Vec<f64> {
+        let d: Vec<f64> = self.values.iter().map(|&l| f(l)).collect();
+        self.compose(&d)
+    }
+
+    /// `Vᵀ x V`.
+    pub fn rotate_in(&self, x: &[f64]) -> Vec<f64> {
+        let n = self.n;
+        matmul(
+            &matmul(&transpose(&self.vectors, n), x, n),
+            &self.vectors,
+            n,
+        )
+    }
+
+    /// `V x Vᵀ`.
+    pub fn rotate_out(&self, x: &[f64]) -> Vec<f64> {
+        let n = self.n;
+        matmul(
+            &matmul(&self.vectors, x, n),
+            &transpose(&self.vectors, n),
+            n,
+        )
+    }
+}
+
+/// A scalar function applied to symmetric matrices through their eigenvalues, with its
+/// derivative for the backward pass.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MatFn {
+    Sqrt,
+    InvSqrt,
+    Log,
+    Exp,
+    Pow(f64),
+}
+
+impl MatFn {
+    pub fn f(self, x: f64) -> f64 {
+        match self {
+            MatFn::Sqrt => x.sqrt(),
+            MatFn::InvSqrt => 1.0 / x.sqrt(),
+            MatFn::Log => x.ln(),
+            MatFn::Exp => x.exp(),
+            MatFn::Pow(p) => x.powf(p),
+        }
+    }
+    pub fn df(self, x: f64) -> f64 {
+        match self {
+            MatFn::Sqrt => 0.5 / x.sqrt(),
+            MatFn::InvSqrt => -0.5 / (x * x.sqrt()),
+            MatFn::Log => 1.0 / x,
+            MatFn::Exp => x.exp(),
+            MatFn::Pow(p) => p * x.powf(p - 1.0),
+        }
+    }
+}
+
+/// `f(a)` for symmetric `a`.
+pub fn matfn(a: &[f64], n: usize, f: MatFn) -> Vec<f64> {
+    eigh(a, n).apply(|x| f.f(x))
+}
+
+pub fn sqrtm(a: &[f64], n: usize) -> Vec<f64> {
+    matfn(a, n, MatFn::Sqrt)
+}
+pub fn invsqrtm(a: &[f64], n: usize) -> Vec<f64> {
+    matfn(a, n, MatFn::InvSqrt)
+}
+pub fn logm(a: &[f64], n: usize) -> Vec<f64> {
+    matfn(a, n, MatFn::Log)
+}
+pub fn expm(a: &[f64], n: usize) -> Vec<f64> {
+    matfn(a, n, MatFn::Exp)
+}
+pub fn powm(a: &[f64], n: usize, p: f64) -> Vec<f64> {
+    matfn(a, n, MatFn::Pow(p))
+}
+
+/// Eigenvalues closer than this (relative to their size) use the derivative in the Löwner matrix.
+pub const DK_TIE: f64 = 1e-12;
+
+/// The Löwner matrix of `f` at the eigenvalues: `(f(λi) − f(λj))/(λi − λj)`, and, when
+/// `|λi − λj| ≤ DK_TIE · max(|λi|, |λj|)`, `f′((λi + λj)/2)` (its limit; the official GBW code
+/// maps these ties to 0 instead).
+pub fn loewner(values: &[f64], f: MatFn) -> Vec<f64> {
+    let n = values.len();
+    let mut l = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            let (a, b) = (values[i], values[j]);
+            l[i * n + j] = if (a - b).abs() <= DK_TIE * a.abs().max(b.abs()) {
+                f.df(0.5 * (a + b))
+            } else {
+                (f.f(a) - f.f(b)) / (a - b)
+            };
+        }
+    }
+    l
+}
+
+/// Backward of `Y = f(A)` (Daleckii–Krein): given `dL/dY`, returns
+/// `dL/dA = V (L ∘ (Vᵀ sym(dY) V)) Vᵀ`.
+pub fn matfn_backward(e: &Eigh, f: MatFn, dy: &[f64]) -> Vec<f64> {
+    let n = e.n;
+    let l = loewner(&e.values, f);
+    let inner = e.rotate_in(&sym(dy, n));
+    let had: Vec<f64> = inner.iter().zip(&l).map(|(a, b)| a * b).collect();
+    e.rotate_out(&had)
+}
+
+/// The solution `L` of `P L + L P = V` for SPD `P` (in P's eigenbasis, `L̂ij = V̂ij/(pi + pj)`).
+pub fn lyapunov(p: &[f64], n: usize, v: &[f64]) -> Vec<f64> {
+    lyapunov_eig(&eigh(p, n), v)
+}
+
+fn lyapunov_eig(e: &Eigh, v: &[f64]) -> Vec<f64> {
+    let n = e.n;
+    let mut inner = e.rotate_in(v);
+    for i in 0..n {
+        for j in 0..n {
+            inner[i * n + j] /= e.values[i] + e.values[j];
+        }
+    }
+    e.rotate_out(&inner)
+}
+
+/// Squared Bures–Wasserstein distance `tr A + tr B − 2 tr (B^{1/2} A B^{1/2})^{1/2}`.
+pub fn bw_distance2(a: &[f64], b: &[f64], n: usize) -> f64 {
+    let b12 = sqrtm(b, n);
+    let inner = matmul(&matmul(&b12, a, n), &b12, n);
+    let cross: f64 = eigh(&inner, n)
+        .values
+        .iter()
+        .map(|&l| l.max(0.0).sqrt())
+        .sum();
+    (trace(a, n) + trace(b, n) - 2.0 * cross).max(0.0)
+}
+
+/// BW logarithm at `p`: `(X P)^{1/2} + (P X)^{1/2} − 2P`, with
+/// `(X P)^{1/2} = P^{−1/2} (P^{1/2} X P^{1/2})^{1/2} P^{1/2}`.
+pub fn bw_log(p: &[f64], x: &[f64], n: usize) -> Vec<f64> {
+    let e = eigh(p, n);
+    let (p12, p12i) = (e.apply(f64::sqrt), e.apply(|l| 1.0 / l.sqrt()));
+    let bracket = sqrtm(&matmul(&matmul(&p12, x, n), &p12, n), n);
+    let t = matmul(&matmul(&p12i, &bracket, n), &p12, n);
+    let tt = transpose(&t, n);
+    (0..n * n).map(|k| t[k] + tt[k] - 2.0 * p[k]).collect()
+}
+
+/// BW exponential at `p`: `P + V + L P L` with `P L + L P = V`.
+pub fn bw_exp(p: &[f64], v: &[f64], n: usize) -> Vec<f64> {
+    let e = eigh(p, n);
+    let l = lyapunov_eig(&e, v);
+    let lpl = matmul(&matmul(&l, p, n), &l, n);
+    (0..n * n).map(|k| p[k] + v[k] + lpl[k]).collect()
+}
+
+/// BW geodesic `(1 − t)² A + t² B + t(1 − t) [(A B)^{1/2} + (B A)^{1/2}]`.
+pub fn bw_geodesic(a: &[f64], b: &[f64], n: usize, t: f64) -> Vec<f64> {
+    // (A B)^{1/2} = A^{1/2} (A^{1/2} B A^{1/2})^{1/2} A^{−1/2}.
+    let e = eigh(a, n);
+    let (a12, a12i) = (e.apply(f64::sqrt), e.apply(|l| 1.0 / l.sqrt()));
+    let mid = sqrtm(&matmul(&matmul(&a12, b, n), &a12, n), n);
+    let ab = matmul(&matmul(&a12, &mid, n), &a12i, n);
+    let ba = transpose(&ab, n);
+    (0..n * n)
+        .map(|k| (1.0 - t) * (1.0 - t) * a[k] + t * t * b[k] + t * (1.0 - t) * (ab[k] + ba[k]))
+        .collect()
+}
+
+/// Arithmetic mean of a batch.
+pub fn mean_euclid(xs: &[f64], n: usize) -> Vec<f64> {
+    let m = xs.len() / (n * n);
+    let mut out = vec![0.0; n * n];
+    for x in xs.chunks(n * n) {
+        out.iter_mut().zip(x).for_each(|(o, v)| *o += v / m as f64);
+    }
+    out
+}
+
+/// BW barycenter as pyRiemann's `mean_wasserstein`: from the arithmetic mean (or `init`),
+/// `M ← Exp_M(mean_i Log_M X_i)` until ‖mean Log‖_F ≤ tol or `maxiter` steps; returns the mean
+/// and the steps taken.
+pub fn bw_barycenter(
+    xs: &[f64],
+    n: usize,
+    init: Option<&[f64]>,
+    maxiter: usize,
+    tol: f64,
+) -> (Vec<f64>, usize) {
+    let mut m = init.map_or_else(|| mean_euclid(xs, n), <[f64]>::to_vec);
+    for it in 1..=maxiter {
+        let logs: Vec<Vec<f64>> = xs.par_chunks(n * n).map(|x| bw_log(&m, x, n)).collect();
+        let j = mean_euclid(&logs.concat(), n);
+        m = bw_exp(&m, &j, n);
+        if frobenius(&j) <= tol {
+            return (m, it);
+        }
+    }
+    (m, maxiter)
+}
+
+pub fn frobenius(a: &[f64]) -> f64 {
+    a.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// AIRM distance `‖log(A^{−1/2} B A^{−1/2})‖_F`.
+pub fn airm_distance(a: &[f64], b: &[f64], n: usize) -> f64 {
+    let ai = invsqrtm(a, n);
+    let c = matmul(&matmul(&ai, b, n), &ai, n);
+    eigh(&c, n)
+        .values
+        .iter()
+        .map(|l| l.ln().powi(2))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// AIRM (Karcher) mean as pyRiemann's `mean_riemann`: from the arithmetic mean,
+/// `M ← M^{1/2} exp(ν J) M^{1/2}` with `J = mean_i log(M^{−1/2} X_i M^{−1/2})` and pyRiemann's
+/// step-size adaptation (ν ← 0.95ν while ν‖J‖ decreases, else ν ← ν/2); stops when ‖J‖_F ≤ tol,
+/// ν ≤ tol or after `maxiter` steps.
+pub fn airm_mean(xs: &[f64], n: usize, maxiter: usize, tol: f64) -> (Vec<f64>, usize) {
+    let mut m = mean_euclid(xs, n);
+    let (mut nu, mut tau) = (1.0f64, f64::MAX);
+    for it in 1..=maxiter {
+        let e = eigh(&m, n);
+        let (m12, mm12) = (e.apply(f64::sqrt), e.apply(|l| 1.0 / l.sqrt()));
+        let logs: Vec<Vec<f64>> = xs
+            .par_chunks(n * n)
+            .map(|x| logm(&matmul(&matmul(&mm12, x, n), &mm12, n), n))
+            .collect();
+        let j = mean_euclid(&logs.concat(), n);
+        let step: Vec<f64> = j.iter().map(|v| nu * v).collect();
+        m = matmul(&matmul(&m12, &expm(&step, n), n), &m12, n);
+        let crit = frobenius(&j);
+        let h = nu * crit;
+        if h < tau {
+            nu *= 0.95;
+            tau = h;
+        } else {
+            nu *= 0.5;
+        }
+        if crit <= tol || nu <= tol {
+            return (m, it);
+        }
+    }
+    (m, maxiter)
+}
+
+/// A function of every matrix of a batch, in parallel.
+pub fn batch_matfn(xs: &[f64], n: usize, f: MatFn) -> Vec<f64> {
+    let mut out = vec![0.0; xs.len()];
+    out.par_chunks_mut(n * n)
+        .zip(xs.par_chunks(n * n))
+        .for_each(|(o, x)| o.copy_from_slice(&matfn(x, n, f)));
+    out
+}
+
+/// Eigendecompositions of every matrix of a batch, in parallel.
+pub fn batch_eigh(xs: &[f64], n: usize) -> Vec<Eigh> {
+    xs.par_chunks(n * n).map(|x| eigh(x, n)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A random SPD matrix with eigenvalues spread over `[1, cond]`.
+    pub fn spd(n: usize, cond: f64, seed: u64) -> Vec<f64> {
+        let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let g: Vec<f64> = (0..n * n).map(|_| next()).collect();
+        // Orthonormalise the columns of g (modified Gram–Schmidt).
+        let mut q = g.clone();
+        for j in 0..n {
+            for k in 0..j {
+                let d: f64 = (0..n).map(|i| q[i * n + j] * q[i * n + k]).sum();
+                (0..n).for_each(|i| q[i * n + j] -= d * q[i * n + k]);
+            }
+            let norm = (0..n).map(|i| q[i * n + j].powi(2)).sum::<f64>().sqrt();
+            (0..n).for_each(|i| q[i * n + j] /= norm);
+        }
+        let d: Vec<f64> = (0..n)
+            .map(|i| cond.powf(i as f64 / (n - 1).max(1) as f64))
+            .collect();
+        Eigh {
+            n,
+            values: d,
+            vectors: q,
+        }
+        .compose(
+            &(0..n)
+                .map(|i| cond.powf(i as f64 / (n - 1).max(1) as f64))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn eigh_reconstructs_and_is_orthonormal() {
+        for n in [1, 2, 5, 16, 33] {
+            let a = spd(n, 1e4, n as u64);
+            let e = eigh(&a, n);
+            assert!(max_abs_diff(&e.apply(|l| l), &a) < 1e-10 * 1e4, "n = {n}");
+            let vtv = matmul(&transpose(&e.vectors, n), &e.vectors, n);
+            assert!(max_abs_diff(&vtv, &identity(n)) < 1e-13, "n = {n}");
+            assert!(e.values.windows(2).all(|w| w[0] <= w[1]));
+        }
+    }
+
+    #[test]
+    fn repeated_eigenvalues_are_handled() {
+        let n = 4;
+        let mut a = identity(n);
+        a[0] = 3.0;
+        let e = eigh(&a, n);
+        assert_eq!(e.values, vec![1.0, 1.0, 1.0, 3.0]);
+        // The backward uses f′ on ties: d sqrt(I)[dY] = dY/2.
+        let dy: Vec<f64> = (0..16).map(|k| k as f64).collect();
+        let e = eigh(&identity(n), n);
+        let dx = matfn_backward(&e, MatFn::Sqrt, &dy);
+        assert!(
+            max_abs_diff(
+                &dx,
+                &sym(&dy, n).iter().map(|v| v / 2.0).collect::<Vec<_>>()
+            ) < 1e-14
+        );
+    }
+
+    #[test]
+    fn every_backward_matches_finite_differences() {
+        let n = 5;
+        let a = spd(n, 50.0, 7);
+        let dy = sym(&spd(n, 3.0, 8), n);
+        let dir = sym(
+            &spd(n, 2.0, 9).iter().map(|v| v - 1.0).collect::<Vec<_>>(),
+            n,
+        );
+        for f in [
+            MatFn::Sqrt,
+            MatFn::InvSqrt,
+            MatFn::Log,
+            MatFn::Exp,
+            MatFn::Pow(0.5),
+            MatFn::Pow(-1.3),
+        ] {
+            let a = if f == MatFn::Exp {
+                a.iter().map(|v| v / 50.0).collect()
+            } else {
+                a.clone()
+            };
+            let dx = matfn_backward(&eigh(&a, n), f, &dy);
+            let h = 1e-6;
+            let at = |s: f64| -> f64 {
+                let x: Vec<f64> = a.iter().zip(&dir).map(|(a, d)| a + s * d).collect();
+                matfn(&x, n, f).iter().zip(&dy).map(|(y, g)| y * g).sum()
+            };
+            let fd = (at(h) - at(-h)) / (2.0 * h);
+            let an: f64 = dx.iter().zip(&dir).map(|(a, b)| a * b).sum();
+            assert!(
+                (fd - an).abs() <= 1e-6 * an.abs().max(1.0),
+                "{f:?}: {an} vs {fd}"
+            );
+        }
+    }
+
+    #[test]
+    fn bw_exp_inverts_bw_log_and_geodesic_ends() {
+        let n = 6;
+        let (p, x) = (spd(n, 20.0, 1), spd(n, 100.0, 2));
+        let back = bw_exp(&p, &bw_log(&p, &x, n), n);
+        assert!(max_abs_diff(&back, &x) < 1e-9 * 100.0);
+        assert!(max_abs_diff(&bw_geodesic(&p, &x, n, 0.0), &p) < 1e-12);
+        assert!(max_abs_diff(&bw_geodesic(&p, &x, n, 1.0), &x) < 1e-9);
+        // d(γ(0), γ(t)) = t d(A, B) along the geodesic.
+        let d = bw_distance2(&p, &x, n).sqrt();
+        let half = bw_geodesic(&p, &x, n, 0.3);
+        assert!((bw_distance2(&p, &half, n).sqrt() - 0.3 * d).abs() < 1e-8 * d);
+        // Lyapunov: P L + L P = V.
+        let v = sym(&spd(n, 5.0, 3), n);
+        let l = lyapunov(&p, n, &v);
+        let lhs: Vec<f64> = matmul(&p, &l, n)
+            .iter()
+            .zip(matmul(&l, &p, n))
+            .map(|(a, b)| a + b)
+            .collect();
+        assert!(max_abs_diff(&lhs, &v) < 1e-10);
+    }
+
+    #[test]
+    fn airm_distance_is_affine_invariant_and_means_are_fixed_points() {
+        let n = 4;
+        let (a, b, g) = (spd(n, 10.0, 4), spd(n, 30.0, 5), spd(n, 5.0, 6));
+        let t = |x: &[f64]| matmul(&matmul(&g, x, n), &transpose(&g, n), n);
+        assert!((airm_distance(&a, &b, n) - airm_distance(&t(&a), &t(&b), n)).abs() < 1e-10);
+        let xs: Vec<f64> = (0..5)
+            .flat_map(|k| spd(n, 10.0 + k as f64, 10 + k))
+            .collect();
+        let (m, _) = airm_mean(&xs, n, 200, 1e-13);
+        let e = eigh(&m, n);
+        let mm12 = e.apply(|l| 1.0 / l.sqrt());
+        let grad: Vec<f64> = mean_euclid(
+            &xs.chunks(n * n)
+                .flat_map(|x| logm(&matmul(&matmul(&mm12, x, n), &mm12, n), n))
+                .collect::<Vec<_>>(),
+            n,
+        );
+        assert!(frobenius(&grad) < 1e-10);
+        let (bw, _) = bw_barycenter(&xs, n, None, 500, 1e-12);
+        let logs: Vec<f64> = xs.chunks(n * n).flat_map(|x| bw_log(&bw, x, n)).collect();
+        assert!(frobenius(&mean_euclid(&logs, n)) < 1e-10);
+    }
+}
