@@ -621,13 +621,17 @@ fn errata_all(data: &BookData) -> String {
 }
 
 fn perf_table(p: &PerfFile) -> String {
+    // A record without a unit has no measured limit, only a stated yardstick.
+    let limit = if p.limit_unit.is_empty() {
+        p.limit_name.clone()
+    } else {
+        format!("{}: {} {}", p.limit_name, fmt(p.limit_value), p.limit_unit)
+    };
     let mut s = format!(
-        "\n*Recorded on {} ({}); {}: {} {}.*\n\n| {} |\n|{}\n",
+        "\n*Recorded on {} ({}); {}.*\n\n| {} |\n|{}\n",
         p.machine,
         p.date,
-        p.limit_name,
-        fmt(p.limit_value),
-        p.limit_unit,
+        limit,
         p.columns.join(" | "),
         "---|".repeat(p.columns.len())
     );

@@ -115,7 +115,7 @@ fn write_perf(root: &Path, out: &Path) {
             kernels::device::cpu_threads()
         ),
         date: now_iso8601(),
-        limit_name: "none (compute-bound; the yardstick is nalgebra on the same machine)".into(),
+        limit_name: "compute-bound, so the yardstick is nalgebra on the same machine".into(),
         limit_unit: "".into(),
         limit_value: 0.0,
         columns: [

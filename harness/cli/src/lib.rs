@@ -13,5 +13,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &diffgrad::REPRODUCTION,
         &adamp::REPRODUCTION,
         &sgd_sai::REPRODUCTION,
+        &augmented_covariance::REPRODUCTION,
     ]
 }
