@@ -14,5 +14,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &adamp::REPRODUCTION,
         &sgd_sai::REPRODUCTION,
         &augmented_covariance::REPRODUCTION,
+        &gcr::REPRODUCTION,
     ]
 }

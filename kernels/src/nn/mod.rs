@@ -57,7 +57,7 @@ pub(crate) fn gemm(
 }
 
 /// A linear layer's forward pass: `y = x Wᵀ (+ b)`, x rows×inp, W out×inp.
-pub(crate) fn linear(
+pub fn linear(
     x: &[f32],
     w: &[f32],
     b: Option<&[f32]>,
@@ -88,7 +88,7 @@ pub(crate) fn linear(
 /// A linear layer's backward pass: adds `dyᵀ x` to `dw` and the column sums of `dy` to `db`;
 /// returns `dx = dy W`.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn linear_back(
+pub fn linear_back(
     dy: &[f32],
     x: &[f32],
     w: &[f32],
@@ -169,7 +169,7 @@ pub fn softmax_xent(logits: &[f32], labels: &[usize], classes: usize) -> (f64, V
 
 /// Fills `out` with PyTorch's default linear initialisation, U(−1/√fan_in, 1/√fan_in), from
 /// uniform draws in [0, 1).
-pub(crate) fn uniform_init(out: &mut [f32], fan_in: usize, uniform: &mut dyn FnMut() -> f64) {
+pub fn uniform_init(out: &mut [f32], fan_in: usize, uniform: &mut dyn FnMut() -> f64) {
     let bound = 1.0 / (fan_in as f64).sqrt();
     out.iter_mut()
         .for_each(|v| *v = ((2.0 * uniform() - 1.0) * bound) as f32);

@@ -15,12 +15,16 @@
 mod adam;
 mod adamp;
 mod diffgrad;
+mod grassmann;
+mod group;
 mod sgd;
 mod sgd_sai;
 
 pub use adam::{Adam, Decay};
 pub use adamp::{AdamP, Projection, Sgdp, View, project, projection_view};
 pub use diffgrad::{DiffGrad, Friction};
+pub use grassmann::{GrassmannSgd, QrSign, geodesic_step, reorthonormalise};
+pub use group::Grouped;
 pub use sgd::{Sgd, SignSgd};
 pub use sgd_sai::{SgdSai, SnrScale, gsnr};
 
@@ -249,6 +253,52 @@ mod tests {
         assert!((d2[0] - a2[0]).abs() < 1e-7);
         // Element 1: g jumped by 3, so the real friction is larger than 0.5.
         assert!((d2[1] - d1[1]).abs() > (a2[1] - a1[1]).abs());
+    }
+
+    #[test]
+    fn householder_qr_flips_a_positive_pivot_and_the_positive_variant_does_not() {
+        // The card's 2 × 1 example: y = (cos θ, sin θ), θ in (0, π/2) comes back as −y.
+        let (c, s) = (0.6f64, 0.8f64);
+        let mut y = vec![c, s];
+        assert_eq!(reorthonormalise(&mut y, 1, 2, QrSign::Householder), 1);
+        assert!((y[0] + c).abs() < 1e-15 && (y[1] + s).abs() < 1e-15);
+        let mut y = vec![c, s];
+        assert_eq!(reorthonormalise(&mut y, 1, 2, QrSign::Positive), 0);
+        assert!((y[0] - c).abs() < 1e-15);
+    }
+
+    #[test]
+    fn grassmann_steps_keep_orthonormal_rows_and_groups_split_the_buffer() {
+        // Head: 2 classes × k = 2 rows of d = 5; backbone: a vector of 3.
+        let layout = Layout::new(&[("backbone", &[3]), ("head", &[4, 5])]);
+        let mut p = vec![0.0f32; layout.total];
+        p[..3].copy_from_slice(&[1.0, 2.0, 3.0]);
+        // Orthonormal rows per class: unit vectors e0, e1 and e2, e3.
+        for (row, col) in [(0, 0), (1, 1), (2, 2), (3, 3)] {
+            p[3 + row * 5 + col] = 1.0;
+        }
+        let mut opt = Grouped::new(layout.clone())
+            .group(&["backbone"], |l| Box::new(Sgd::new(l, 0.5)))
+            .group(&["head"], |l| {
+                Box::new(GrassmannSgd::new(l, 0.3, 2).reorth_every(2))
+            });
+        let g: Vec<f32> = (0..layout.total)
+            .map(|i| ((i * 7 % 5) as f32 - 2.0) * 0.1)
+            .collect();
+        for _ in 0..7 {
+            opt.step(&mut p, &g);
+        }
+        assert!((p[0] - (1.0 - 7.0 * 0.5 * g[0])).abs() < 1e-5);
+        for class in 0..2 {
+            let rows = &p[3 + class * 10..3 + (class + 1) * 10];
+            for a in 0..2 {
+                for b in 0..2 {
+                    let dot: f32 = (0..5).map(|i| rows[a * 5 + i] * rows[b * 5 + i]).sum();
+                    let want = if a == b { 1.0 } else { 0.0 };
+                    assert!((dot - want).abs() < 1e-5, "class {class}: {dot}");
+                }
+            }
+        }
     }
 
     #[test]
