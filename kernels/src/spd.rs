@@ -310,6 +310,44 @@ pub fn bw_geodesic(a: &[f64], b: &[f64], n: usize, t: f64) -> Vec<f64> {
         .collect()
 }
 
+/// The BW metric at `p`: `g_P(U, V) = ½ tr(L_P[U] V)` with `P L + L P = U`.
+pub fn bw_metric(p: &[f64], u: &[f64], v: &[f64], n: usize) -> f64 {
+    let l = lyapunov(p, n, u);
+    0.5 * l
+        .iter()
+        .zip(&transpose(v, n))
+        .map(|(a, b)| a * b)
+        .sum::<f64>()
+}
+
+/// The map `T_{P→I}(V) = Q [√(2/(pᵢ + pⱼ)) ∘ (QᵀVQ)] Qᵀ` (P = Q diag(p) Qᵀ) used by the GBW-RBN
+/// code to carry tangent vectors from P to the identity; with `to_identity = false` its inverse
+/// `T_{I→P}` (factor √((pᵢ + pⱼ)/2)). An isometry between (T_P, g_P) and (T_I, g_I), not the
+/// Levi-Civita parallel transport.
+pub fn bw_transport_identity(p: &[f64], v: &[f64], n: usize, to_identity: bool) -> Vec<f64> {
+    let e = eigh(p, n);
+    let mut inner = e.rotate_in(v);
+    for i in 0..n {
+        for j in 0..n {
+            let s = (e.values[i] + e.values[j]) / 2.0;
+            inner[i * n + j] *= if to_identity {
+                1.0 / s.sqrt()
+            } else {
+                s.sqrt()
+            };
+        }
+    }
+    e.rotate_out(&inner)
+}
+
+/// AIRM geodesic `A^{1/2} (A^{−1/2} B A^{−1/2})^t A^{1/2}`.
+pub fn airm_geodesic(a: &[f64], b: &[f64], n: usize, t: f64) -> Vec<f64> {
+    let e = eigh(a, n);
+    let (a12, a12i) = (e.apply(f64::sqrt), e.apply(|l| 1.0 / l.sqrt()));
+    let mid = powm(&matmul(&matmul(&a12i, b, n), &a12i, n), n, t);
+    matmul(&matmul(&a12, &mid, n), &a12, n)
+}
+
 /// Arithmetic mean of a batch.
 pub fn mean_euclid(xs: &[f64], n: usize) -> Vec<f64> {
     let m = xs.len() / (n * n);
@@ -539,6 +577,27 @@ mod tests {
             .map(|(a, b)| a + b)
             .collect();
         assert!(max_abs_diff(&lhs, &v) < 1e-10);
+    }
+
+    #[test]
+    fn identity_transport_is_an_isometry_and_airm_geodesic_ends() {
+        let n = 5;
+        let p = spd(n, 40.0, 11);
+        let v = sym(
+            &spd(n, 3.0, 12).iter().map(|x| x - 1.0).collect::<Vec<_>>(),
+            n,
+        );
+        let tv = bw_transport_identity(&p, &v, n, true);
+        let (gp, gi) = (
+            bw_metric(&p, &v, &v, n),
+            bw_metric(&identity(n), &tv, &tv, n),
+        );
+        assert!((gp - gi).abs() < 1e-12 * gp.abs(), "{gp} vs {gi}");
+        let back = bw_transport_identity(&p, &tv, n, false);
+        assert!(max_abs_diff(&back, &v) < 1e-12);
+        let b = spd(n, 9.0, 13);
+        assert!(max_abs_diff(&airm_geodesic(&p, &b, n, 1.0), &b) < 1e-9);
+        assert!(max_abs_diff(&airm_geodesic(&p, &b, n, 0.0), &p) < 1e-9);
     }
 
     #[test]

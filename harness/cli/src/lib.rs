@@ -15,5 +15,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &sgd_sai::REPRODUCTION,
         &augmented_covariance::REPRODUCTION,
         &gcr::REPRODUCTION,
+        &bw_rbn::REPRODUCTION,
     ]
 }

@@ -1,0 +1,63 @@
+//! Reproduction of *GBW-RBN: Learning to Normalize on the SPD Manifold under Bures-Wasserstein
+//! Geometry* (Wang, Jin, Chen, Luo and Wu, CVPR 2025 / arXiv 2504.00660): the layer's geometry
+//! (G1), whether it normalises (G2), and BW- against AIRM-based batch normalisation in an SPDNet
+//! on procedural SPD data across condition numbers (G3, G4).
+//!
+//! - [`method`]: data, BiMap, the two normalisations exactly as the official code computes them
+//!   (with M = I and bias I), ReEig and LogEig.
+//! - [`experiment`]: training runs and the normalisation check.
+//! - [`claims`]: metrics, decision rules, tables, figures, deviations and code notes.
+
+pub mod claims;
+pub mod experiment;
+pub mod method;
+
+use harness::{Ctx, Meta, Report, Reproduction, RunError, Scale};
+
+pub struct BwRbn {
+    meta: Meta,
+}
+
+pub static REPRODUCTION: BwRbn = BwRbn {
+    meta: Meta {
+        id: "bw-rbn",
+        short_name: "BW-RBN",
+        title: "Learning to Normalize on the SPD Manifold under Bures-Wasserstein Geometry",
+        authors: "R. Wang, S. Jin, Z. Chen, X. Luo, X.-J. Wu",
+        venue: "CVPR",
+        year: 2025,
+        arxiv: "2504.00660",
+        official_code: "https://github.com/jjscc/GBWBN (1ec32321)",
+        crate_dir: env!("CARGO_MANIFEST_DIR"),
+    },
+};
+
+/// Condition numbers, seeds and the plan per scale, fixed before running.
+pub fn plan(scale: Scale) -> (Vec<f64>, u64, experiment::Plan) {
+    let p = |train_per_class, epochs| experiment::Plan {
+        n: 20,
+        m: 10,
+        classes: 4,
+        train_per_class,
+        test_per_class: 75,
+        epochs,
+        batch: 30,
+        lr: 1e-2,
+    };
+    match scale {
+        Scale::Ci => (vec![1e1, 1e3, 1e5, 1e6], 3, p(150, 15)),
+        Scale::Full => (vec![1e1, 1e3, 1e5, 1e6], 5, p(150, 30)),
+    }
+}
+
+impl Reproduction for BwRbn {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn run(&self, ctx: &Ctx) -> Result<Report, RunError> {
+        let mut report = Report::default();
+        claims::record(&mut report, ctx)?;
+        Ok(report.finalize())
+    }
+}

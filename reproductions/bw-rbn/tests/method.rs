@@ -1,0 +1,51 @@
+//! The SPDNet pieces.
+
+use bw_rbn::claims::geometry_checks;
+use bw_rbn::method::{Norm, Variant, bimap, orthonormal, reeig_logeig, simulate};
+use harness::rng::Rng;
+
+#[test]
+fn bimap_of_the_identity_is_the_identity_and_logeig_is_an_isometry() {
+    let mut rng = Rng::new(1);
+    let w = orthonormal(6, 3, &mut rng);
+    let id: Vec<f64> = (0..36)
+        .map(|k| if k / 6 == k % 6 { 1.0 } else { 0.0 })
+        .collect();
+    let b = bimap(&id, 6, &w, 3);
+    for (k, v) in b.iter().enumerate() {
+        assert!((v - if k / 3 == k % 3 { 1.0 } else { 0.0 }).abs() < 1e-12);
+    }
+    // diag(e, e, e): log is I, vectorised norm is √3.
+    let e = std::f64::consts::E;
+    let x = [e, 0.0, 0.0, 0.0, e, 0.0, 0.0, 0.0, e];
+    let v = reeig_logeig(&x, 3, 1e-4);
+    assert!((v.iter().map(|a| a * a).sum::<f64>() - 3.0).abs() < 1e-12);
+}
+
+#[test]
+fn normalised_batches_are_centred_at_the_identity() {
+    let mut rng = Rng::new(2);
+    let (xs, _) = simulate(5, 2, 10, 100.0, &mut rng);
+    for variant in [Variant::Airm, Variant::Bw { theta: 1.0 }] {
+        let mut norm = Norm::new(variant, 5);
+        norm.mean_iters = 30;
+        let out = norm.forward(&xs, true);
+        // The arithmetic mean of the outputs is near the identity's scale (not the inputs').
+        let tr: f64 = out
+            .chunks(25)
+            .map(|x| (0..5).map(|i| x[i * 5 + i]).sum::<f64>())
+            .sum::<f64>()
+            / 20.0;
+        let tr_in: f64 = xs
+            .chunks(25)
+            .map(|x| (0..5).map(|i| x[i * 5 + i]).sum::<f64>())
+            .sum::<f64>()
+            / 20.0;
+        assert!(
+            (tr - 5.0).abs() < 0.5 * (tr_in - 5.0).abs(),
+            "{variant:?}: trace {tr} vs input {tr_in}"
+        );
+    }
+    let [iso, explog, dk, bary] = geometry_checks(3);
+    assert!(iso < 1e-12 && explog < 1e-9 && dk < 1e-6 && bary < 1e-10);
+}
