@@ -128,7 +128,7 @@ impl Variant {
         match self {
             Variant::None => "none".into(),
             Variant::Airm => "airm".into(),
-            Variant::Bw { theta } if theta == 1.0 => "bw".into(),
+            Variant::Bw { theta: 1.0 } => "bw".into(),
             Variant::Bw { theta } => format!("bw{theta}"),
         }
     }
