@@ -3,7 +3,8 @@
 //! normalisation check of claim G2.
 
 use crate::method::{
-    Norm, Variant, bimap, bw_batch_statistics, bw_normalize, orthonormal, reeig_logeig, simulate,
+    Design, Norm, Variant, bimap, bw_batch_statistics, bw_normalize, orthonormal, reeig_logeig,
+    simulate, simulate_design,
 };
 use harness::rng::Rng;
 use kernels::nn::Mlp;
@@ -30,18 +31,43 @@ pub struct Run {
     pub accuracy: f64,
 }
 
-pub fn run(variant: Variant, kappa: f64, plan: &Plan, seed: u64) -> Result<Run, String> {
+/// Covariances of `n + 10` draws in the shared design (noisier than the card's `2n`).
+pub fn draws(design: Design, n: usize) -> usize {
+    match design {
+        Design::Separate => 2 * n,
+        Design::Shared => n + 10,
+    }
+}
+
+pub fn run(
+    variant: Variant,
+    kappa: f64,
+    design: Design,
+    plan: &Plan,
+    seed: u64,
+) -> Result<Run, String> {
     let mut rng = Rng::new(seed);
-    let (xtr, ytr) = simulate(plan.n, plan.classes, plan.train_per_class, kappa, &mut rng);
+    let t = draws(design, plan.n);
+    let (xtr, ytr) = simulate_design(
+        plan.n,
+        plan.classes,
+        plan.train_per_class,
+        kappa,
+        design,
+        t,
+        &mut rng,
+    );
     let (xte, yte) = {
         // The same seed draws the same class means and, sample for sample, the same training
         // set as its prefix; the samples after it are the test set.
         let mut r2 = Rng::new(seed);
-        let (all, labels) = simulate(
+        let (all, labels) = simulate_design(
             plan.n,
             plan.classes,
             plan.train_per_class + plan.test_per_class,
             kappa,
+            design,
+            t,
             &mut r2,
         );
         let skip = plan.train_per_class * plan.classes * plan.n * plan.n;

@@ -8,8 +8,17 @@ use kernels::spd::{
     bw_transport_identity, eigh, identity, matfn, matmul, powm, transpose,
 };
 
-/// Procedural SPD data: class c has a mean C_c = Q_c diag(λ) Q_cᵀ with λ log-uniform in
-/// [1, κ]; each sample is the covariance of `2n` Gaussian draws from N(0, C_c).
+/// How the class means differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Design {
+    /// Each class has its own random eigenbasis and spectrum (the card's sketch; easy).
+    Separate,
+    /// All classes share one eigenbasis and one log-uniform spectrum; each class perturbs the
+    /// log-eigenvalues by N(0, 0.5²) (harder: classes differ only in their spectra).
+    Shared,
+}
+
+/// The card's design: separate class means, covariances of `2n` draws.
 pub fn simulate(
     n: usize,
     classes: usize,
@@ -17,10 +26,40 @@ pub fn simulate(
     kappa: f64,
     rng: &mut Rng,
 ) -> (Vec<f64>, Vec<usize>) {
+    simulate_design(n, classes, per_class, kappa, Design::Separate, 2 * n, rng)
+}
+
+/// Procedural SPD data: class c has a mean C_c = Q_c diag(λ_c) Q_cᵀ with eigenvalues spread over
+/// [1, κ] (see [`Design`]); each sample is the covariance of `draws` Gaussian draws from
+/// N(0, C_c). The separate design draws exactly the random numbers it always drew.
+pub fn simulate_design(
+    n: usize,
+    classes: usize,
+    per_class: usize,
+    kappa: f64,
+    design: Design,
+    draws: usize,
+    rng: &mut Rng,
+) -> (Vec<f64>, Vec<usize>) {
+    let shared = (design == Design::Shared).then(|| {
+        let q = orthonormal(n, n, rng);
+        let u: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
+        (q, u)
+    });
     let means: Vec<Vec<f64>> = (0..classes)
         .map(|_| {
-            let q = orthonormal(n, n, rng);
-            let d: Vec<f64> = (0..n).map(|_| kappa.powf(rng.uniform())).collect();
+            let (q, d): (Vec<f64>, Vec<f64>) = match &shared {
+                None => {
+                    let q = orthonormal(n, n, rng);
+                    (q, (0..n).map(|_| kappa.powf(rng.uniform())).collect())
+                }
+                Some((q, u)) => (
+                    q.clone(),
+                    u.iter()
+                        .map(|&u| kappa.powf(u) * (0.5 * rng.normal()).exp())
+                        .collect(),
+                ),
+            };
             let mut c = vec![0.0; n * n];
             for i in 0..n {
                 for j in 0..n {
@@ -30,7 +69,7 @@ pub fn simulate(
             matfn(&c, n, MatFn::Sqrt)
         })
         .collect();
-    let t = 2 * n;
+    let t = draws;
     let mut xs = Vec::with_capacity(classes * per_class * n * n);
     let mut ys = Vec::new();
     for _ in 0..per_class {
