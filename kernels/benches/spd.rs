@@ -25,25 +25,7 @@ const PLAN: [(usize, usize); 5] = [
 ];
 
 fn batch(n: usize, count: usize) -> Vec<f64> {
-    let mut s = 0x5eed_u64 + n as u64;
-    let mut out = Vec::with_capacity(count * n * n);
-    for _ in 0..count {
-        let g: Vec<f64> = (0..n * n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-            })
-            .collect();
-        for i in 0..n {
-            for j in 0..n {
-                let v: f64 = (0..n).map(|l| g[i * n + l] * g[j * n + l]).sum();
-                out.push(v + if i == j { 1.0 } else { 0.0 });
-            }
-        }
-    }
-    out
+    kernels::spd::gram_batch(n, count, 0x5eed + n as u64)
 }
 
 /// sqrt of one matrix with nalgebra.

@@ -428,6 +428,30 @@ pub fn airm_mean(xs: &[f64], n: usize, maxiter: usize, tol: f64) -> (Vec<f64>, u
     (m, maxiter)
 }
 
+/// A deterministic batch of `count` SPD matrices `G Gᵀ + I` (G uniform in ±0.5, xorshift from
+/// `seed`): moderate condition numbers, for benches and GPU parity tests.
+pub fn gram_batch(n: usize, count: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed | 1;
+    let mut out = Vec::with_capacity(count * n * n);
+    for _ in 0..count {
+        let g: Vec<f64> = (0..n * n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .collect();
+        for i in 0..n {
+            for j in 0..n {
+                let v: f64 = (0..n).map(|l| g[i * n + l] * g[j * n + l]).sum();
+                out.push(v + if i == j { 1.0 } else { 0.0 });
+            }
+        }
+    }
+    out
+}
+
 /// A function of every matrix of a batch, in parallel.
 pub fn batch_matfn(xs: &[f64], n: usize, f: MatFn) -> Vec<f64> {
     let mut out = vec![0.0; xs.len()];

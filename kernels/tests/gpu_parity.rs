@@ -206,27 +206,7 @@ fn batched_spd_functions_match_the_cpu() {
     use kernels::spd::{MatFn, batch_matfn};
     for n in [4usize, 8, 16, 32, 64] {
         let batch = 200;
-        let mut s = 0xdead_beefu64 + n as u64;
-        let xs: Vec<f64> = (0..batch)
-            .flat_map(|_| {
-                let g: Vec<f64> = (0..n * n)
-                    .map(|_| {
-                        s ^= s << 13;
-                        s ^= s >> 7;
-                        s ^= s << 17;
-                        (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-                    })
-                    .collect();
-                // G Gᵀ + I: SPD with a moderate condition number.
-                (0..n * n)
-                    .map(|k| {
-                        let (i, j) = (k / n, k % n);
-                        (0..n).map(|l| g[i * n + l] * g[j * n + l]).sum::<f64>()
-                            + if i == j { 1.0 } else { 0.0 }
-                    })
-                    .collect::<Vec<f64>>()
-            })
-            .collect();
+        let xs = kernels::spd::gram_batch(n, batch, 0xdead_beef + n as u64);
         for f in [MatFn::Sqrt, MatFn::InvSqrt, MatFn::Log, MatFn::Pow(0.3)] {
             let cpu = batch_matfn(&xs, n, f);
             let gpu = kernels::cuda::batch_matfn_gpu(&xs, n, f).expect("GPU run");
