@@ -82,6 +82,28 @@ pub fn save_perf(root: &Path, perf: &PerfFile) -> std::io::Result<PathBuf> {
     Ok(path)
 }
 
+/// The machine a bench record was measured on: CPU model, threads and, when one is found, the GPU.
+pub fn this_machine() -> String {
+    let gpu = kernels::device::detect_cuda()
+        .ok()
+        .map(|d| format!(", {d}"));
+    format!(
+        "{} ({} threads){}",
+        kernels::device::cpu_model(),
+        kernels::device::cpu_threads(),
+        gpu.unwrap_or_default()
+    )
+}
+
+/// Saves a bench's record with [`save_perf`] and says where; a bench that cannot write its
+/// record stops with the reason.
+pub fn publish_perf(root: &Path, perf: &PerfFile) {
+    match save_perf(root, perf) {
+        Ok(path) => eprintln!("wrote {}", path.display()),
+        Err(e) => panic!("cannot write the {} perf record: {e}", perf.family),
+    }
+}
+
 /// Reads every `book/data/perf/*.json`.
 pub fn load_perf(root: &Path) -> Result<BTreeMap<String, PerfFile>, String> {
     let dir = root.join("book/data/perf");

@@ -7,7 +7,7 @@
 //! `cargo bench -p kernels --bench optim` (add `-- --quick` for a fast pass).
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use harness::book::{PerfFile, criterion_mean_seconds, save_perf};
+use harness::book::{PerfFile, criterion_mean_seconds, publish_perf, this_machine};
 use harness::store::{now_iso8601, workspace_root};
 use kernels::membw::{copy_bytes, parallel_copy, twin_bytes, twin_step};
 use kernels::optim::{Adam, AdamP, DiffGrad, Layout, Optimizer, Sgd, SgdSai, Sgdp, SignSgd};
@@ -127,11 +127,7 @@ fn write_perf(root: &Path, out: &Path) {
     }
     let perf = PerfFile {
         family: "optim".into(),
-        machine: format!(
-            "{} ({} threads)",
-            kernels::device::cpu_model(),
-            kernels::device::cpu_threads()
-        ),
+        machine: this_machine(),
         date: now_iso8601(),
         limit_name: "parallel copy bandwidth (read + write counted, 128 MiB buffers)".into(),
         limit_unit: "GB/s".into(),
@@ -154,8 +150,7 @@ fn write_perf(root: &Path, out: &Path) {
             "The twin is a kernel that moves exactly the same bytes with one add per stream (kernels::membw::twin_step), measured at the same size in the same run: \"of twin speed\" is how close the optimizer gets to the machine's speed for its own access pattern. The copy bandwidth above counts read and write but not the copy's read-for-ownership traffic, so multi-stream in-place kernels can exceed it; sizes up to 1e6 fit in cache.".into(),
         ],
     };
-    let path = save_perf(root, &perf).expect("write the perf table");
-    eprintln!("wrote {}", path.display());
+    publish_perf(root, &perf);
 }
 
 fn main() {

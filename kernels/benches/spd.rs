@@ -6,7 +6,7 @@
 //!   cargo bench -p kernels --bench spd
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use harness::book::{PerfFile, criterion_mean_seconds, save_perf};
+use harness::book::{PerfFile, criterion_mean_seconds, publish_perf, this_machine};
 use harness::store::{now_iso8601, workspace_root};
 use kernels::spd::{MatFn, batch_matfn};
 use nalgebra::{DMatrix, SymmetricEigen};
@@ -91,11 +91,7 @@ fn write_perf(root: &Path, out: &Path) {
     }
     let perf = PerfFile {
         family: "spd".into(),
-        machine: format!(
-            "{} ({} threads)",
-            kernels::device::cpu_model(),
-            kernels::device::cpu_threads()
-        ),
+        machine: this_machine(),
         date: now_iso8601(),
         limit_name: "compute-bound, so the yardstick is nalgebra on the same machine".into(),
         limit_unit: "".into(),
@@ -117,8 +113,7 @@ fn write_perf(root: &Path, out: &Path) {
             "The batch is 1e4 matrices up to n = 16, then 1,000 (n = 32) and 250 (n = 64) so that one measurement stays under a few seconds on two cores; throughput is per matrix either way.".into(),
         ],
     };
-    let path = save_perf(root, &perf).expect("write the perf table");
-    eprintln!("wrote {}", path.display());
+    publish_perf(root, &perf);
 }
 
 fn main() {

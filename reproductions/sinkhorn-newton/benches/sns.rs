@@ -8,7 +8,7 @@
 //! `cargo bench -p sinkhorn-newton` (add `-- --quick` for a fast pass).
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use harness::book::{PerfFile, criterion_mean_seconds, save_perf};
+use harness::book::{PerfFile, criterion_mean_seconds, publish_perf, this_machine};
 use harness::store::{now_iso8601, workspace_root};
 use kernels::membw::{copy_bytes, parallel_copy};
 use kernels::ot::LogSinkhorn;
@@ -125,15 +125,9 @@ fn write_perf(root: &Path, out: &Path) {
             ]);
         }
     }
-    let gpu = kernels::device::detect_cuda().ok().map(|d| d.to_string());
     let perf = PerfFile {
         family: "sinkhorn".into(),
-        machine: format!(
-            "{} ({} threads){}",
-            kernels::device::cpu_model(),
-            kernels::device::cpu_threads(),
-            gpu.map(|g| format!(", {g}")).unwrap_or_default()
-        ),
+        machine: this_machine(),
         date: now_iso8601(),
         limit_name: "parallel copy bandwidth (read + write, 128 MiB buffers)".into(),
         limit_unit: "GB/s".into(),
@@ -146,8 +140,7 @@ fn write_perf(root: &Path, out: &Path) {
             "Bytes count the cost matrix streamed twice per iteration (row step, then the transposed copy for the column step); potentials are O(n) and left out. At η = 1200 the log-sum-exp cut-off skips most exponentials, which makes an iteration about three times faster than at η = 1, where every entry costs an exponential; even so it reaches under a third of the copy bandwidth: each row is read twice (maximum, then the sum) and the skipped-term branch, not memory traffic, limits it.".into(),
         ],
     };
-    let path = save_perf(root, &perf).expect("write the perf table");
-    eprintln!("wrote {}", path.display());
+    publish_perf(root, &perf);
 }
 
 fn main() {
