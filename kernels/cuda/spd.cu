@@ -75,7 +75,8 @@ extern "C" __global__ void spd_eigh(const double* __restrict__ a, double* __rest
 }
 
 // out = V diag(f(lambda)) V^T for each matrix, lambda the diagonal of `work` after spd_eigh.
-// f: 0 sqrt, 1 inverse sqrt, 2 log, 3 exp, 4 power `p`.
+// f: 0 sqrt, 1 inverse sqrt, 2 log, 3 exp, 4 power `p`, 5 log(max(x, p)) (ReEig then LogEig),
+// 6 |x|.
 extern "C" __global__ void spd_apply(const double* __restrict__ work,
                                      const double* __restrict__ vecs, double* __restrict__ out,
                                      int n, int f, double p) {
@@ -92,6 +93,8 @@ extern "C" __global__ void spd_apply(const double* __restrict__ work,
                 case 1: fx = 1.0 / sqrt(x); break;
                 case 2: fx = log(x); break;
                 case 3: fx = exp(x); break;
+                case 5: fx = log(fmax(x, p)); break;
+                case 6: fx = fabs(x); break;
                 default: fx = pow(x, p); break;
             }
             s += v[i * n + l] * fx * v[j * n + l];

@@ -523,6 +523,8 @@ pub fn batch_matfn_gpu(xs: &[f64], n: usize, f: crate::spd::MatFn) -> Result<Vec
         MatFn::Log => (2, 0.0),
         MatFn::Exp => (3, 0.0),
         MatFn::Pow(p) => (4, p),
+        MatFn::ReEigLog(eps) => (5, eps),
+        MatFn::Abs => (6, 0.0),
     };
     let mut b = stream.launch_builder(&eig);
     b.arg(&a).arg(&mut work).arg(&mut vecs).arg(&n32);

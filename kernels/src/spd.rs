@@ -174,6 +174,11 @@ pub enum MatFn {
     Log,
     Exp,
     Pow(f64),
+    /// SPDNet's ReEig then LogEig in one pass: `log(max(x, ε))`.
+    ReEigLog(f64),
+    /// `|x|`: `(H²)^{1/2}` computed from H itself, whose backward stays bounded where H is
+    /// singular (the two-step form's `1/(2√λ)` does not); subgradient 0 at 0.
+    Abs,
 }
 
 impl MatFn {
@@ -184,6 +189,8 @@ impl MatFn {
             MatFn::Log => x.ln(),
             MatFn::Exp => x.exp(),
             MatFn::Pow(p) => x.powf(p),
+            MatFn::ReEigLog(eps) => x.max(eps).ln(),
+            MatFn::Abs => x.abs(),
         }
     }
     pub fn df(self, x: f64) -> f64 {
@@ -193,6 +200,20 @@ impl MatFn {
             MatFn::Log => 1.0 / x,
             MatFn::Exp => x.exp(),
             MatFn::Pow(p) => p * x.powf(p - 1.0),
+            MatFn::ReEigLog(eps) => {
+                if x > eps {
+                    1.0 / x
+                } else {
+                    0.0
+                }
+            }
+            MatFn::Abs => {
+                if x == 0.0 {
+                    0.0
+                } else {
+                    x.signum()
+                }
+            }
         }
     }
 }
@@ -252,18 +273,90 @@ pub fn matfn_backward(e: &Eigh, f: MatFn, dy: &[f64]) -> Vec<f64> {
 
 /// The solution `L` of `P L + L P = V` for SPD `P` (in P's eigenbasis, `L̂ij = V̂ij/(pi + pj)`).
 pub fn lyapunov(p: &[f64], n: usize, v: &[f64]) -> Vec<f64> {
-    lyapunov_eig(&eigh(p, n), v)
+    pairwise(&eigh(p, n), Pairwise::Lyapunov, v)
 }
 
-fn lyapunov_eig(e: &Eigh, v: &[f64]) -> Vec<f64> {
+/// `Y = Q [F(pᵢ, pⱼ) ∘ (QᵀVQ)] Qᵀ` for `P = Q diag(p) Qᵀ`: the Lyapunov solve and GBW-RBN's
+/// transports between P and the identity are all of this form, with a symmetric weight `F`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pairwise {
+    /// `1/(a + b)`: the solution of `P L + L P = V`.
+    Lyapunov,
+    /// `√(2/(a + b))`: `T_{P→I}`.
+    ToIdentity,
+    /// `√((a + b)/2)`: `T_{I→P}`.
+    FromIdentity,
+}
+
+impl Pairwise {
+    pub fn f(self, a: f64, b: f64) -> f64 {
+        match self {
+            Pairwise::Lyapunov => 1.0 / (a + b),
+            Pairwise::ToIdentity => (2.0 / (a + b)).sqrt(),
+            Pairwise::FromIdentity => ((a + b) / 2.0).sqrt(),
+        }
+    }
+
+    /// The divided difference `(F(b, c) − F(a, c))/(b − a)` in closed form, so that it stays
+    /// exact when `a = b` (equal eigenvalues need no tie rule here).
+    pub fn divided(self, a: f64, b: f64, c: f64) -> f64 {
+        match self {
+            Pairwise::Lyapunov => -1.0 / ((a + c) * (b + c)),
+            Pairwise::FromIdentity => 0.5 / (((a + c) / 2.0).sqrt() + ((b + c) / 2.0).sqrt()),
+            Pairwise::ToIdentity => {
+                let (fa, fb) = (((a + c) / 2.0).sqrt(), ((b + c) / 2.0).sqrt());
+                -0.5 / ((fa + fb) * fa * fb)
+            }
+        }
+    }
+}
+
+/// `Q [F(pᵢ, pⱼ) ∘ (QᵀVQ)] Qᵀ` with `e` the eigendecomposition of P.
+pub fn pairwise(e: &Eigh, w: Pairwise, v: &[f64]) -> Vec<f64> {
     let n = e.n;
     let mut inner = e.rotate_in(v);
     for i in 0..n {
         for j in 0..n {
-            inner[i * n + j] /= e.values[i] + e.values[j];
+            inner[i * n + j] *= w.f(e.values[i], e.values[j]);
         }
     }
     e.rotate_out(&inner)
+}
+
+/// Backward of `Y = pairwise(eigh(P), w, V)` for symmetric P and V: given `dL/dY`, returns
+/// `(dL/dV, dL/dP)`. The eigenvector derivative combines with the weight into divided
+/// differences of `F`, `(P̄)^ab = Σ_c D(pa, pb; pc) (Ŷ̄ac V̂cb + V̂ac Ŷ̄cb)` in P's eigenbasis, plus
+/// nothing else: the eigenvalue derivative is the confluent case `a = b` of the same sum.
+pub fn pairwise_backward(e: &Eigh, w: Pairwise, v: &[f64], dy: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let n = e.n;
+    let p = &e.values;
+    let yb = e.rotate_in(&sym(dy, n));
+    let vh = e.rotate_in(&sym(v, n));
+    let mut dv = yb.clone();
+    let mut dp = vec![0.0; n * n];
+    for a in 0..n {
+        for b in 0..n {
+            dv[a * n + b] *= w.f(p[a], p[b]);
+            dp[a * n + b] = (0..n)
+                .map(|c| {
+                    w.divided(p[a], p[b], p[c])
+                        * (yb[a * n + c] * vh[c * n + b] + vh[a * n + c] * yb[c * n + b])
+                })
+                .sum();
+        }
+    }
+    (e.rotate_out(&dv), e.rotate_out(&sym(&dp, n)))
+}
+
+/// Backward of the congruence `Y = A X A` for symmetric A and X: `(dL/dA, dL/dX)`.
+pub fn congruence_backward(a: &[f64], x: &[f64], dy: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
+    let dy = sym(dy, n);
+    let ax = matmul(a, x, n);
+    let left = matmul(&dy, &ax, n);
+    let da: Vec<f64> = (0..n * n)
+        .map(|k| left[k] + left[(k % n) * n + k / n])
+        .collect();
+    (da, matmul(&matmul(a, &dy, n), a, n))
 }
 
 /// Squared Bures–Wasserstein distance `tr A + tr B − 2 tr (B^{1/2} A B^{1/2})^{1/2}`.
@@ -292,7 +385,7 @@ pub fn bw_log(p: &[f64], x: &[f64], n: usize) -> Vec<f64> {
 /// BW exponential at `p`: `P + V + L P L` with `P L + L P = V`.
 pub fn bw_exp(p: &[f64], v: &[f64], n: usize) -> Vec<f64> {
     let e = eigh(p, n);
-    let l = lyapunov_eig(&e, v);
+    let l = pairwise(&e, Pairwise::Lyapunov, v);
     let lpl = matmul(&matmul(&l, p, n), &l, n);
     (0..n * n).map(|k| p[k] + v[k] + lpl[k]).collect()
 }
@@ -325,19 +418,20 @@ pub fn bw_metric(p: &[f64], u: &[f64], v: &[f64], n: usize) -> f64 {
 /// `T_{I→P}` (factor √((pᵢ + pⱼ)/2)). An isometry between (T_P, g_P) and (T_I, g_I), not the
 /// Levi-Civita parallel transport.
 pub fn bw_transport_identity(p: &[f64], v: &[f64], n: usize, to_identity: bool) -> Vec<f64> {
+    let w = if to_identity {
+        Pairwise::ToIdentity
+    } else {
+        Pairwise::FromIdentity
+    };
+    pairwise(&eigh(p, n), w, v)
+}
+
+/// AIRM exponential `P^{1/2} exp(P^{−1/2} V P^{−1/2}) P^{1/2}`.
+pub fn airm_exp(p: &[f64], v: &[f64], n: usize) -> Vec<f64> {
     let e = eigh(p, n);
-    let mut inner = e.rotate_in(v);
-    for i in 0..n {
-        for j in 0..n {
-            let s = (e.values[i] + e.values[j]) / 2.0;
-            inner[i * n + j] *= if to_identity {
-                1.0 / s.sqrt()
-            } else {
-                s.sqrt()
-            };
-        }
-    }
-    e.rotate_out(&inner)
+    let (p12, p12i) = (e.apply(f64::sqrt), e.apply(|l| 1.0 / l.sqrt()));
+    let inner = expm(&sym(&matmul(&matmul(&p12i, v, n), &p12i, n), n), n);
+    matmul(&matmul(&p12, &inner, n), &p12, n)
 }
 
 /// AIRM geodesic `A^{1/2} (A^{−1/2} B A^{−1/2})^t A^{1/2}`.
@@ -622,6 +716,124 @@ mod tests {
         let b = spd(n, 9.0, 13);
         assert!(max_abs_diff(&airm_geodesic(&p, &b, n, 1.0), &b) < 1e-9);
         assert!(max_abs_diff(&airm_geodesic(&p, &b, n, 0.0), &p) < 1e-9);
+    }
+
+    /// Central difference of `f` along `dir` at `x`.
+    fn fd(f: impl Fn(&[f64]) -> f64, x: &[f64], dir: &[f64]) -> f64 {
+        let h = 1e-6;
+        let at = |s: f64| {
+            f(&x.iter()
+                .zip(dir)
+                .map(|(a, d)| a + s * d)
+                .collect::<Vec<_>>())
+        };
+        (at(h) - at(-h)) / (2.0 * h)
+    }
+
+    fn dot(a: &[f64], b: &[f64]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| x * y).sum()
+    }
+
+    #[test]
+    fn pairwise_backward_matches_finite_differences_also_at_ties() {
+        let n = 5;
+        let v = sym(
+            &spd(n, 4.0, 21).iter().map(|x| x - 1.0).collect::<Vec<_>>(),
+            n,
+        );
+        let dy = sym(&spd(n, 3.0, 22), n);
+        let dir_p = sym(
+            &spd(n, 2.0, 23).iter().map(|x| x - 1.0).collect::<Vec<_>>(),
+            n,
+        );
+        let dir_v = sym(
+            &spd(n, 2.0, 24).iter().map(|x| x - 0.5).collect::<Vec<_>>(),
+            n,
+        );
+        // A spread spectrum, the identity (all eigenvalues tied) and a double eigenvalue.
+        let mut tied = identity(n);
+        tied[(n - 1) * n + n - 1] = 3.0;
+        for p in [spd(n, 30.0, 25), identity(n), tied] {
+            for w in [
+                Pairwise::Lyapunov,
+                Pairwise::ToIdentity,
+                Pairwise::FromIdentity,
+            ] {
+                let (gv, gp) = pairwise_backward(&eigh(&p, n), w, &v, &dy);
+                let loss_p = |q: &[f64]| dot(&pairwise(&eigh(q, n), w, &v), &dy);
+                let loss_v = |u: &[f64]| dot(&pairwise(&eigh(&p, n), w, u), &dy);
+                let (an_p, an_v) = (dot(&gp, &dir_p), dot(&gv, &dir_v));
+                let (fd_p, fd_v) = (fd(loss_p, &p, &dir_p), fd(loss_v, &v, &dir_v));
+                assert!(
+                    (an_p - fd_p).abs() < 1e-7 * an_p.abs().max(1.0),
+                    "{w:?} P: {an_p} vs {fd_p}"
+                );
+                assert!(
+                    (an_v - fd_v).abs() < 1e-7 * an_v.abs().max(1.0),
+                    "{w:?} V: {an_v} vs {fd_v}"
+                );
+            }
+        }
+        // The weights are what they say: Lyapunov solves P L + L P = V.
+        let p = spd(n, 30.0, 25);
+        let l = pairwise(&eigh(&p, n), Pairwise::Lyapunov, &v);
+        let r: Vec<f64> = matmul(&p, &l, n)
+            .iter()
+            .zip(matmul(&l, &p, n))
+            .map(|(a, b)| a + b)
+            .collect();
+        assert!(max_abs_diff(&r, &v) < 1e-11);
+    }
+
+    #[test]
+    fn congruence_and_reeig_log_backwards_match_finite_differences() {
+        let n = 4;
+        let (a, x) = (spd(n, 5.0, 31), spd(n, 50.0, 32));
+        let dy = sym(&spd(n, 3.0, 33), n);
+        let dir = sym(
+            &spd(n, 2.0, 34).iter().map(|v| v - 1.0).collect::<Vec<_>>(),
+            n,
+        );
+        let (ga, gx) = congruence_backward(&a, &x, &dy, n);
+        let cong = |a: &[f64], x: &[f64]| dot(&matmul(&matmul(a, x, n), a, n), &dy);
+        assert!((dot(&ga, &dir) - fd(|u| cong(u, &x), &a, &dir)).abs() < 1e-6);
+        assert!((dot(&gx, &dir) - fd(|u| cong(&a, u), &x, &dir)).abs() < 1e-6);
+        // |H| of an indefinite H (eigenvalues away from 0).
+        let h: Vec<f64> = x
+            .iter()
+            .zip(&identity(n))
+            .map(|(a, i)| a - 10.0 * i)
+            .collect();
+        let g = matfn_backward(&eigh(&h, n), MatFn::Abs, &dy);
+        let num = fd(|u| dot(&matfn(u, n, MatFn::Abs), &dy), &h, &dir);
+        assert!((dot(&g, &dir) - num).abs() < 1e-6 * num.abs().max(1.0));
+        assert!(max_abs_diff(&matfn(&h, n, MatFn::Abs), &sqrtm(&matmul(&h, &h, n), n)) < 1e-10);
+        // Eigenvalues 1 … 50; ε = 3 clamps the smallest ones (away from the kink).
+        for eps in [1e-4, 3.0] {
+            let f = MatFn::ReEigLog(eps);
+            let g = matfn_backward(&eigh(&x, n), f, &dy);
+            let an = dot(&g, &dir);
+            let num = fd(|u| dot(&matfn(u, n, f), &dy), &x, &dir);
+            assert!(
+                (an - num).abs() < 1e-6 * an.abs().max(1.0),
+                "ε = {eps}: {an} vs {num}"
+            );
+        }
+    }
+
+    #[test]
+    fn airm_exp_moves_by_the_norm_of_the_whitened_vector() {
+        let n = 4;
+        let p = spd(n, 20.0, 41);
+        let v = sym(
+            &spd(n, 3.0, 42).iter().map(|x| x - 1.0).collect::<Vec<_>>(),
+            n,
+        );
+        assert!(max_abs_diff(&airm_exp(&p, &vec![0.0; n * n], n), &p) < 1e-12);
+        let pi = invsqrtm(&p, n);
+        let w = frobenius(&matmul(&matmul(&pi, &v, n), &pi, n));
+        let d = airm_distance(&p, &airm_exp(&p, &v, n), n);
+        assert!((d - w).abs() < 1e-10 * w, "{d} vs {w}");
     }
 
     #[test]

@@ -207,7 +207,14 @@ fn batched_spd_functions_match_the_cpu() {
     for n in [4usize, 8, 16, 32, 64] {
         let batch = 200;
         let xs = kernels::spd::gram_batch(n, batch, 0xdead_beef + n as u64);
-        for f in [MatFn::Sqrt, MatFn::InvSqrt, MatFn::Log, MatFn::Pow(0.3)] {
+        for f in [
+            MatFn::Sqrt,
+            MatFn::InvSqrt,
+            MatFn::Log,
+            MatFn::Pow(0.3),
+            MatFn::ReEigLog(1.5),
+            MatFn::Abs,
+        ] {
             let cpu = batch_matfn(&xs, n, f);
             let gpu = kernels::cuda::batch_matfn_gpu(&xs, n, f).expect("GPU run");
             let worst = cpu

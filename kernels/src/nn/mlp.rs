@@ -114,6 +114,19 @@ impl Mlp {
         y: &[usize],
         grad: &mut [f32],
     ) -> f64 {
+        self.loss_grad_input(p, stats, x, y, grad).0
+    }
+
+    /// [`Mlp::loss_grad`] that also returns the gradient with respect to the input `x`, for
+    /// layers trained in front of the network.
+    pub fn loss_grad_input(
+        &self,
+        p: &[f32],
+        stats: &mut BnStats,
+        x: &[f32],
+        y: &[usize],
+        grad: &mut [f32],
+    ) -> (f64, Vec<f32>) {
         let rows = y.len();
         let layers = self.sizes.len() - 1;
         grad.iter_mut().for_each(|g| *g = 0.0);
@@ -195,7 +208,7 @@ impl Mlp {
             let db = (!(self.batchnorm && hidden)).then(|| &mut rest[..o]);
             dz = linear_back(&dz, &inputs[l], w, gw, db, rows, i, o);
         }
-        loss
+        (loss, dz)
     }
 
     /// Evaluation with running statistics: mean cross-entropy and accuracy.
@@ -301,6 +314,26 @@ mod tests {
             // A small step: larger ones cross ReLU kinks of this tiny batch.
             directional(mlp.layout(), &p, &grad, &mut loss, 1e-3);
         }
+    }
+
+    #[test]
+    fn input_gradient_matches_finite_differences() {
+        let mlp = Mlp::new(&[5, 3], false);
+        let p = mlp.init(&mut lcg());
+        let (x, y) = toy(6, 5, 3);
+        let mut grad = vec![0.0; p.len()];
+        let (_, dx) = mlp.loss_grad_input(&p, &mut mlp.bn_stats(), &x, &y, &mut grad);
+        let dir: Vec<f32> = (0..x.len())
+            .map(|i| ((i * 37 % 11) as f32 - 5.0) / 5.0)
+            .collect();
+        let at = |s: f32| {
+            let xs: Vec<f32> = x.iter().zip(&dir).map(|(a, d)| a + s * d).collect();
+            mlp.loss_grad(&p, &mut mlp.bn_stats(), &xs, &y, &mut vec![0.0; p.len()])
+        };
+        let h = 1e-2;
+        let fd = (at(h) - at(-h)) / (2.0 * h as f64);
+        let an: f64 = dx.iter().zip(&dir).map(|(a, b)| (a * b) as f64).sum();
+        assert!((fd - an).abs() < 1e-3 * an.abs().max(1e-2), "{an} vs {fd}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The SPDNet pieces.
 
 use bw_rbn::claims::geometry_checks;
+use bw_rbn::experiment::layer_gradient_check;
 use bw_rbn::method::{Norm, Variant, bimap, orthonormal, reeig_logeig, simulate};
 use harness::rng::Rng;
 
@@ -26,8 +27,14 @@ fn bimap_of_the_identity_is_the_identity_and_logeig_is_an_isometry() {
 fn normalised_batches_are_centred_at_the_identity() {
     let mut rng = Rng::new(2);
     let (xs, _) = simulate(5, 2, 10, 100.0, &mut rng);
-    for variant in [Variant::Airm, Variant::Bw { theta: 1.0 }] {
-        let mut norm = Norm::new(variant, 5);
+    for variant in [
+        Variant::Airm,
+        Variant::Bw {
+            theta: 1.0,
+            learn_m: false,
+        },
+    ] {
+        let mut norm = Norm::new(variant, 5, 0.0);
         norm.mean_iters = 30;
         let out = norm.forward(&xs, true);
         // The arithmetic mean of the outputs is near the identity's scale (not the inputs').
@@ -48,4 +55,13 @@ fn normalised_batches_are_centred_at_the_identity() {
     }
     let [iso, explog, dk, bary] = geometry_checks(3);
     assert!(iso < 1e-12 && explog < 1e-9 && dk < 1e-6 && bary < 1e-10);
+}
+
+/// The whole layer's backward against central differences (see `layer_gradient_check`).
+#[test]
+fn layer_backward_matches_finite_differences() {
+    for seed in [9, 10] {
+        let err = layer_gradient_check(seed);
+        assert!(err < 1e-6, "seed {seed}: relative error {err:e}");
+    }
 }
