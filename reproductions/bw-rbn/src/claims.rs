@@ -36,6 +36,18 @@ const VARIANTS: [Variant; 6] = [
     },
 ];
 
+/// The variants run with BiMap trained (shared design): none, AIRM-RBN, BW-RBN at θ = 1 and 0.5.
+const BIMAP_VARIANTS: [Variant; 4] = [VARIANTS[0], VARIANTS[1], VARIANTS[2], VARIANTS[4]];
+
+/// Design, whether BiMap is trained, metric-key prefix, variants.
+type Setting = (Design, bool, &'static str, &'static [Variant]);
+
+const SETTINGS: &[Setting] = &[
+    (Design::Separate, false, "", &VARIANTS),
+    (Design::Shared, false, "hard.", &VARIANTS),
+    (Design::Shared, true, "bimap.", &BIMAP_VARIANTS),
+];
+
 /// One number read off a finished run.
 type RunValue = fn(&Run) -> f64;
 
@@ -210,11 +222,11 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
     );
 
     let nk = kappas.len();
-    let jobs: Vec<(Variant, usize, u64, Design)> = [Design::Separate, Design::Shared]
+    let jobs: Vec<(Variant, usize, u64, Design, bool)> = SETTINGS
         .iter()
-        .flat_map(|&d| {
-            VARIANTS.iter().flat_map(move |&v| {
-                (0..nk).flat_map(move |k| (0..seeds).map(move |s| (v, k, s, d)))
+        .flat_map(|&(d, bimap, _, variants)| {
+            variants.iter().flat_map(move |&v| {
+                (0..nk).flat_map(move |k| (0..seeds).map(move |s| (v, k, s, d, bimap)))
             })
         })
         .collect();
@@ -223,9 +235,16 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
         .stage(&format!("SPDNet: {} runs", jobs.len()), jobs.len() as u64);
     let results: Vec<Run> = jobs
         .par_iter()
-        .map(|&(v, k, s, d)| {
+        .map(|&(v, k, s, d, bimap)| {
             // The same seed per (κ, repeat) for every variant: paired comparisons.
-            let r = run(v, kappas[k], d, &plan, ctx.seed(&format!("kappa{k}"), s));
+            let r = run(
+                v,
+                kappas[k],
+                d,
+                &plan,
+                bimap,
+                ctx.seed(&format!("kappa{k}"), s),
+            );
             stage.inc(1);
             r
         })
@@ -244,25 +263,28 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
             .count();
         report.metric(
             &format!("diverged.{}", v.key()),
-            &format!("{}: runs that diverged (both designs, every κ)", v.label()),
+            &format!(
+                "{}: runs that diverged (every design and setting, every κ)",
+                v.label()
+            ),
             "",
             vec![count as f64],
             Tol::Exact,
         );
     }
-    for (design, pre) in [(Design::Separate, ""), (Design::Shared, "hard.")] {
-        for v in VARIANTS {
+    for &(design, bimap, pre, variants) in SETTINGS {
+        for &v in variants {
             for (ki, _) in kappas.iter().enumerate() {
                 let rs: Vec<&Run> = jobs
                     .iter()
                     .zip(&results)
-                    .filter(|(j, _)| j.0 == v && j.1 == ki && j.3 == design)
+                    .filter(|(j, _)| j.0 == v && j.1 == ki && j.3 == design && j.4 == bimap)
                     .map(|(_, r)| r)
                     .collect();
-                let tag = if pre.is_empty() {
-                    ""
-                } else {
-                    ", shared design"
+                let tag = match (design, bimap) {
+                    (Design::Separate, _) => "",
+                    (Design::Shared, false) => ", shared design",
+                    (Design::Shared, true) => ", shared design, BiMap trained",
                 };
                 report.metric(
                     &format!("{pre}acc.{}.k{ki}", v.key()),
@@ -271,7 +293,7 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
                     rs.iter().map(|r| r.accuracy).collect(),
                     net_tol(),
                 );
-                if design == Design::Shared && v != Variant::None {
+                if pre == "hard." && v != Variant::None {
                     let learned: [(&str, &str, RunValue); 3] = [
                         ("shift", "learned shift s", |r| r.shift),
                         ("mdist", "AIRM distance of the learned M from I", |r| {
@@ -318,93 +340,13 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
         Tol::Exact,
     );
     let vals = |r: &Report, key: &str| r.get(key).unwrap().values.clone();
-    let mut acc_gap = Vec::new();
-    let mut loss_gap = Vec::new();
-    for (ki, &kappa) in kappas.iter().enumerate() {
-        if kappa >= 1e5 {
-            let (b, a) = (
-                vals(report, &format!("acc.bw.k{ki}")),
-                vals(report, &format!("acc.airm.k{ki}")),
-            );
-            acc_gap.push(stats::mean(&b) - stats::mean(&a));
-            let (b, a) = (
-                vals(report, &format!("loss.bw.k{ki}")),
-                vals(report, &format!("loss.airm.k{ki}")),
-            );
-            loss_gap.push(stats::mean(&a) - stats::mean(&b));
-        }
+    for (pre, key, what) in [
+        ("", "g3", ""),
+        ("hard.", "g3h", "shared design, "),
+        ("bimap.", "g3b", "shared design, BiMap trained, "),
+    ] {
+        g3_gaps(report, &kappas, pre, key, what);
     }
-    let mut hard_acc = Vec::new();
-    let mut hard_loss = Vec::new();
-    for (ki, &kappa) in kappas.iter().enumerate() {
-        if kappa >= 1e5 {
-            let b = vals(report, &format!("hard.acc.bw.k{ki}"));
-            let a = vals(report, &format!("hard.acc.airm.k{ki}"));
-            hard_acc.push(stats::mean(&b) - stats::mean(&a));
-            let b = vals(report, &format!("hard.loss.bw.k{ki}"));
-            let a = vals(report, &format!("hard.loss.airm.k{ki}"));
-            hard_loss.push(stats::mean(&a) - stats::mean(&b));
-        }
-    }
-    let (b, a) = (
-        vals(report, "hard.acc.bw.k0"),
-        vals(report, "hard.acc.airm.k0"),
-    );
-    let pooled_hard = ((stats::sd(&b).powi(2) + stats::sd(&a).powi(2)) / 2.0)
-        .sqrt()
-        .max(1e-9);
-    report.metric(
-        "g3h.acc_gap",
-        "shared design, κ ≥ 1e5: mean accuracy BW-RBN − AIRM-RBN",
-        "",
-        hard_acc,
-        net_tol(),
-    );
-    report.metric(
-        "g3h.loss_gap",
-        "shared design, κ ≥ 1e5: mean final training loss AIRM-RBN − BW-RBN",
-        "",
-        hard_loss,
-        Tol::Close {
-            rel: 0.05,
-            abs: 0.02,
-        },
-    );
-    report.metric(
-        "g3h.small_kappa_gap_over_sd",
-        "shared design, κ = 10: |mean accuracy BW − AIRM| / pooled seed sd",
-        "",
-        vec![(stats::mean(&b) - stats::mean(&a)).abs() / pooled_hard],
-        Tol::Close { rel: 0.0, abs: 0.5 },
-    );
-    report.metric(
-        "g3.acc_gap",
-        "κ ≥ 1e5: mean accuracy BW-RBN − AIRM-RBN",
-        "",
-        acc_gap,
-        net_tol(),
-    );
-    report.metric(
-        "g3.loss_gap",
-        "κ ≥ 1e5: mean final training loss AIRM-RBN − BW-RBN",
-        "",
-        loss_gap,
-        Tol::Close {
-            rel: 0.05,
-            abs: 0.02,
-        },
-    );
-    let (b, a) = (vals(report, "acc.bw.k0"), vals(report, "acc.airm.k0"));
-    let pooled = ((stats::sd(&b).powi(2) + stats::sd(&a).powi(2)) / 2.0)
-        .sqrt()
-        .max(1e-9);
-    report.metric(
-        "g3.small_kappa_gap_over_sd",
-        "κ = 10: |mean accuracy BW − AIRM| / pooled seed sd",
-        "",
-        vec![(stats::mean(&b) - stats::mean(&a)).abs() / pooled],
-        Tol::Close { rel: 0.0, abs: 0.5 },
-    );
     let theta_gap: Vec<f64> = (0..kappas.len())
         .map(|ki| {
             stats::mean(&vals(report, &format!("acc.bw0.5.k{ki}")))
@@ -460,6 +402,54 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
     Ok(())
 }
 
+/// G3's three measurements for one setting: at κ ≥ 1e5 the accuracy gap BW-RBN − AIRM-RBN and
+/// the loss gap AIRM-RBN − BW-RBN (seed means), and at κ = 10 the accuracy gap over the pooled
+/// seed sd.
+fn g3_gaps(report: &mut Report, kappas: &[f64], pre: &str, key: &str, what: &str) {
+    let vals = |r: &Report, k: &str| r.get(&format!("{pre}{k}")).unwrap().values.clone();
+    let (mut acc_gap, mut loss_gap) = (Vec::new(), Vec::new());
+    for (ki, _) in kappas.iter().enumerate().filter(|(_, k)| **k >= 1e5) {
+        let (b, a) = (
+            vals(report, &format!("acc.bw.k{ki}")),
+            vals(report, &format!("acc.airm.k{ki}")),
+        );
+        acc_gap.push(stats::mean(&b) - stats::mean(&a));
+        let (b, a) = (
+            vals(report, &format!("loss.bw.k{ki}")),
+            vals(report, &format!("loss.airm.k{ki}")),
+        );
+        loss_gap.push(stats::mean(&a) - stats::mean(&b));
+    }
+    let (b, a) = (vals(report, "acc.bw.k0"), vals(report, "acc.airm.k0"));
+    let pooled = ((stats::sd(&b).powi(2) + stats::sd(&a).powi(2)) / 2.0)
+        .sqrt()
+        .max(1e-9);
+    report.metric(
+        &format!("{key}.acc_gap"),
+        &format!("{what}κ ≥ 1e5: mean accuracy BW-RBN − AIRM-RBN"),
+        "",
+        acc_gap,
+        net_tol(),
+    );
+    report.metric(
+        &format!("{key}.loss_gap"),
+        &format!("{what}κ ≥ 1e5: mean final training loss AIRM-RBN − BW-RBN"),
+        "",
+        loss_gap,
+        Tol::Close {
+            rel: 0.05,
+            abs: 0.02,
+        },
+    );
+    report.metric(
+        &format!("{key}.small_kappa_gap_over_sd"),
+        &format!("{what}κ = 10: |mean accuracy BW − AIRM| / pooled seed sd"),
+        "",
+        vec![(stats::mean(&b) - stats::mean(&a)).abs() / pooled],
+        Tol::Close { rel: 0.0, abs: 0.5 },
+    );
+}
+
 fn claims(report: &mut Report) {
     report.claim(
         Claim::new(
@@ -481,26 +471,42 @@ fn claims(report: &mut Report) {
         )
         .check(Check::each("g2.ratio_converged", Rule::AtMost(0.1))),
     );
-    report.claim(
+    let g3_rule = |id: &str, key: &str, text: &str| {
         Claim::new(
+            id,
+            text,
+            pv(
+                "BW handles ill-conditioned SPD matrices better than the metrics of existing RBNs",
+                "abstract",
+                Provenance::Abstract,
+            ),
+        )
+        .check(Check::each(&format!("{key}.acc_gap"), Rule::AtLeast(0.0)))
+        .check(Check::each(&format!("{key}.loss_gap"), Rule::AtLeast(0.0)))
+        .check(Check::each(
+            &format!("{key}.small_kappa_gap_over_sd"),
+            Rule::AtMost(2.0),
+        ))
+    };
+    for (id, key, text) in [
+        (
             "G3",
+            "g3",
             "Central claim in miniature: at κ ≥ 1e5, BW-RBN's mean test accuracy ≥ AIRM-RBN's and its final training loss is lower; at κ = 10 the accuracy gap is within 2 pooled seed sd.",
-            pv("BW handles ill-conditioned SPD matrices better than the metrics of existing RBNs", "abstract", Provenance::Abstract),
-        )
-        .check(Check::each("g3.acc_gap", Rule::AtLeast(0.0)))
-        .check(Check::each("g3.loss_gap", Rule::AtLeast(0.0)))
-        .check(Check::each("g3.small_kappa_gap_over_sd", Rule::AtMost(2.0))),
-    );
-    report.claim(
-        Claim::new(
+        ),
+        (
             "G3-shared",
+            "g3h",
             "The same rule on a harder design registered after the first run saturated (before running it): all classes share one eigenbasis and spectrum and differ by N(0, 0.5²) log-eigenvalue perturbations; samples are covariances of 30 draws.",
-            pv("BW handles ill-conditioned SPD matrices better than the metrics of existing RBNs", "abstract", Provenance::Abstract),
-        )
-        .check(Check::each("g3h.acc_gap", Rule::AtLeast(0.0)))
-        .check(Check::each("g3h.loss_gap", Rule::AtLeast(0.0)))
-        .check(Check::each("g3h.small_kappa_gap_over_sd", Rule::AtMost(2.0))),
-    );
+        ),
+        (
+            "G3-bimap",
+            "g3b",
+            "The same rule on the shared design with BiMap trained by the official Stiefel step (registered before running: the official SPDNet code leaves BiMap frozen, the paper presumably trains it).",
+        ),
+    ] {
+        report.claim(g3_rule(id, key, text));
+    }
     report.claim(
         Claim::new(
             "G4-power",
@@ -521,8 +527,16 @@ fn claims(report: &mut Report) {
 }
 
 fn tables(report: &mut Report, kappas: &[f64]) {
-    for (pre, title) in [("", "card's design"), ("hard.", "shared design")] {
-        table_pair(report, kappas, pre, title);
+    for (pre, title, variants) in [
+        ("", "card's design", &VARIANTS[..]),
+        ("hard.", "shared design", &VARIANTS[..]),
+        (
+            "bimap.",
+            "shared design, BiMap trained",
+            &BIMAP_VARIANTS[..],
+        ),
+    ] {
+        table_pair(report, kappas, pre, title, variants);
     }
     let cols: [(&str, &str, &str); 7] = [
         ("bdist", "airm", "AIRM-RBN: d(B, I)"),
@@ -555,20 +569,20 @@ fn tables(report: &mut Report, kappas: &[f64]) {
     });
 }
 
-fn table_pair(report: &mut Report, kappas: &[f64], pre: &str, title: &str) {
+fn table_pair(report: &mut Report, kappas: &[f64], pre: &str, title: &str, variants: &[Variant]) {
     let rows = kappas
         .iter()
         .enumerate()
         .map(|(ki, k)| {
             let mut r = vec![Cell::text(format!("{k:e}"))];
-            for v in VARIANTS {
+            for v in variants {
                 r.push(Cell::metric(&format!("{pre}acc.{}.k{ki}", v.key())));
             }
             r
         })
         .collect();
     let mut columns = vec!["κ".to_string()];
-    columns.extend(VARIANTS.iter().map(|v| v.label()));
+    columns.extend(variants.iter().map(|v| v.label()));
     report.tables.push(Table {
         key: format!("{pre}accuracy"),
         title: format!("Test accuracy, {title} (mean ± sd over seeds)"),
@@ -580,7 +594,7 @@ fn table_pair(report: &mut Report, kappas: &[f64], pre: &str, title: &str) {
         .enumerate()
         .map(|(ki, k)| {
             let mut r = vec![Cell::text(format!("{k:e}"))];
-            for v in VARIANTS {
+            for v in variants {
                 r.push(Cell::metric(&format!("{pre}loss.{}.k{ki}", v.key())));
             }
             r
@@ -642,7 +656,7 @@ fn deviations(plan: &crate::experiment::Plan, seeds: u64) -> Vec<Deviation> {
         d(
             "what is trained",
             "BiMap (frozen in the official SPDNet/MAMEM code), the BN bias B and metric M, the shift s, the classifier",
-            "BiMap frozen at its random orthonormal initialisation (as in the official SPDNet code); the bias B (every BN variant), the metric M (GBW-RBN only; M = I in BW-RBN) and the shift s are trained with the classifier; the classifier and s by Adam (lr 1e-2), B and M by the official SPDOptim rule (Riemannian gradient P sym(∇) P, then the BW exponential; the AIRM exponential for AIRM-RBN's bias) with the same lr",
+            "BiMap frozen at its random orthonormal initialisation (as in the official SPDNet code), except in the G3-bimap runs, where it is trained by the official StiefelOptim step (projection G − W Gᵀ W, Gram–Schmidt retraction, same lr); the bias B (every BN variant), the metric M (GBW-RBN only; M = I in BW-RBN) and the shift s are trained with the classifier; the classifier and s by Adam (lr 1e-2), B and M by the official SPDOptim rule (Riemannian gradient P sym(∇) P, then the BW exponential; the AIRM exponential for AIRM-RBN's bias) with the same lr",
             "the official code shares one lr; Adam instead of the official SGD with momentum 0.9 and weight decay 5e-2 for the Euclidean parameters, kept from the earlier runs of this chapter",
         ),
         d(

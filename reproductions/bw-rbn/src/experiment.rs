@@ -3,8 +3,8 @@
 //! normalisation check of claim G2.
 
 use crate::method::{
-    Design, Norm, Variant, bimap, bw_batch_statistics, orthonormal, reeig_logeig,
-    reeig_logeig_backward, reeig_logeig_taped, simulate, simulate_design,
+    Design, Norm, Variant, bimap, bimap_backward, bw_batch_statistics, orthonormal, reeig_logeig,
+    reeig_logeig_backward, reeig_logeig_taped, simulate, simulate_design, stiefel_step,
 };
 use harness::rng::Rng;
 use kernels::nn::Mlp;
@@ -49,7 +49,16 @@ pub fn draws(design: Design, n: usize) -> usize {
     }
 }
 
-pub fn run(variant: Variant, kappa: f64, design: Design, plan: &Plan, seed: u64) -> Run {
+/// One training run. With `train_bimap` BiMap is trained too (the official Stiefel step, as the
+/// paper presumably intends; the official SPDNet code leaves it frozen).
+pub fn run(
+    variant: Variant,
+    kappa: f64,
+    design: Design,
+    plan: &Plan,
+    train_bimap: bool,
+    seed: u64,
+) -> Run {
     let mut rng = Rng::new(seed);
     let t = draws(design, plan.n);
     let (xtr, ytr) = simulate_design(
@@ -80,11 +89,8 @@ pub fn run(variant: Variant, kappa: f64, design: Design, plan: &Plan, seed: u64)
             labels[plan.train_per_class * plan.classes..].to_vec(),
         )
     };
-    let w = orthonormal(plan.n, plan.m, &mut rng);
-    let (btr, bte) = (
-        bimap(&xtr, plan.n, &w, plan.m),
-        bimap(&xte, plan.n, &w, plan.m),
-    );
+    let mut w = orthonormal(plan.n, plan.m, &mut rng);
+    let btr = bimap(&xtr, plan.n, &w, plan.m);
     let mut norm = Norm::new(variant, plan.m, plan.lr as f64);
     let feat = plan.m * (plan.m + 1) / 2;
     let clf = Mlp::new(&[feat, plan.classes], false);
@@ -92,17 +98,27 @@ pub fn run(variant: Variant, kappa: f64, design: Design, plan: &Plan, seed: u64)
     let mut stats = clf.bn_stats();
     let mut opt = Adam::new(clf.layout().clone(), plan.lr);
     let mut grad = vec![0.0; p.len()];
-    let m2 = plan.m * plan.m;
+    let (m2, n2) = (plan.m * plan.m, plan.n * plan.n);
     let mut order: Vec<usize> = (0..ytr.len()).collect();
     let mut last_loss = f64::NAN;
     for epoch in 0..plan.epochs {
         rng.shuffle(&mut order);
         let (mut total, mut batches) = (0.0, 0);
         for idx in order.chunks_exact(plan.batch) {
-            let xb: Vec<f64> = idx
-                .iter()
-                .flat_map(|&i| btr[i * m2..(i + 1) * m2].iter().copied())
-                .collect();
+            let raw: Vec<f64> = if train_bimap {
+                idx.iter()
+                    .flat_map(|&i| xtr[i * n2..(i + 1) * n2].iter().copied())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let xb: Vec<f64> = if train_bimap {
+                bimap(&raw, plan.n, &w, plan.m)
+            } else {
+                idx.iter()
+                    .flat_map(|&i| btr[i * m2..(i + 1) * m2].iter().copied())
+                    .collect()
+            };
             let yb: Vec<usize> = idx.iter().map(|&i| ytr[i]).collect();
             let (f, eighs) = reeig_logeig_taped(&norm.forward(&xb, true), plan.m, REEIG);
             let f: Vec<f32> = f.iter().map(|&v| v as f32).collect();
@@ -125,11 +141,18 @@ pub fn run(variant: Variant, kappa: f64, design: Design, plan: &Plan, seed: u64)
             if !loss.is_finite() {
                 return uniform(diverged("the loss is not finite"));
             }
-            if variant != Variant::None {
+            if variant != Variant::None || train_bimap {
                 let dx: Vec<f64> = dx.iter().map(|&v| v as f64).collect();
-                let grads = norm.backward(&reeig_logeig_backward(&eighs, &dx, REEIG));
+                let grads = norm.backward(&reeig_logeig_backward(&eighs, &dx, REEIG), train_bimap);
                 if let Err(e) = norm.step(&grads) {
                     return uniform(diverged(&e));
+                }
+                if train_bimap {
+                    let dw = bimap_backward(&raw, plan.n, &w, plan.m, &grads.input);
+                    w = stiefel_step(&w, &dw, plan.n, plan.m, plan.lr as f64);
+                    if w.iter().any(|v| !v.is_finite()) {
+                        return uniform(diverged("BiMap's weight is not finite"));
+                    }
                 }
             }
             opt.step(&mut p, &grad);
@@ -138,6 +161,7 @@ pub fn run(variant: Variant, kappa: f64, design: Design, plan: &Plan, seed: u64)
         }
         last_loss = total / batches as f64;
     }
+    let bte = bimap(&xte, plan.n, &w, plan.m);
     let f: Vec<f32> = reeig_logeig(&norm.forward(&bte, false), plan.m, REEIG)
         .iter()
         .map(|&v| v as f32)
@@ -223,6 +247,7 @@ pub fn layer_gradient_check(seed: u64) -> f64 {
     let g = random_spd(m, 20.0, &mut rng);
     let (metric, bias) = (random_spd(m, 3.0, &mut rng), random_spd(m, 5.0, &mut rng));
     let (dir_m, dir_b) = (random_sym(m, &mut rng), random_sym(m, &mut rng));
+    let dir_x: Vec<f64> = (0..count).flat_map(|_| random_sym(m, &mut rng)).collect();
     let dot = |a: &[f64], b: &[f64]| -> f64 { a.iter().zip(b).map(|(x, y)| x * y).sum() };
     let along = |p: &[f64], d: &[f64], s: f64| -> Vec<f64> {
         p.iter().zip(d).map(|(a, b)| a + s * b).collect()
@@ -254,13 +279,20 @@ pub fn layer_gradient_check(seed: u64) -> f64 {
         };
         let mut norm = layer(&metric, &bias, 0.7);
         let (_, eighs) = reeig_logeig_taped(&norm.forward(&xs, false), m, REEIG);
-        let grads = norm.backward(&reeig_logeig_backward(&eighs, &dfeat, REEIG));
+        let grads = norm.backward(&reeig_logeig_backward(&eighs, &dfeat, REEIG), true);
         let h = 1e-6;
         let rel = |an: f64, fd: f64| (an - fd).abs() / an.abs().max(1.0);
         let fd_b = (loss(&metric, &along(&bias, &dir_b, h), 0.7)
             - loss(&metric, &along(&bias, &dir_b, -h), 0.7))
             / (2.0 * h);
         worst = worst.max(rel(dot(&grads.bias, &dir_b), fd_b));
+        let of_input = |xs: &[f64]| -> f64 {
+            let out = layer(&metric, &bias, 0.7).forward(xs, false);
+            dot(&reeig_logeig(&out, m, REEIG), &dfeat)
+        };
+        let fd_x =
+            (of_input(&along(&xs, &dir_x, h)) - of_input(&along(&xs, &dir_x, -h))) / (2.0 * h);
+        worst = worst.max(rel(dot(&grads.input, &dir_x), fd_x));
         if variant == Variant::Airm {
             continue;
         }

@@ -97,7 +97,12 @@ pub fn simulate_design(
 
 /// An `rows × cols` matrix with orthonormal columns (QR of a Gaussian matrix), row-major.
 pub fn orthonormal(rows: usize, cols: usize, rng: &mut Rng) -> Vec<f64> {
-    let mut q: Vec<f64> = (0..rows * cols).map(|_| rng.normal()).collect();
+    gram_schmidt((0..rows * cols).map(|_| rng.normal()).collect(), rows, cols)
+}
+
+/// The Q factor of `q` (rows × cols, row-major) by Gram–Schmidt, as the official Stiefel
+/// retraction computes it (R with a positive diagonal).
+pub fn gram_schmidt(mut q: Vec<f64>, rows: usize, cols: usize) -> Vec<f64> {
     for j in 0..cols {
         for k in 0..j {
             let d: f64 = (0..rows).map(|i| q[i * cols + j] * q[i * cols + k]).sum();
@@ -145,6 +150,41 @@ fn vectorise(l: &[f64], m: usize) -> Vec<f64> {
         }
     }
     out
+}
+
+/// Gradient of BiMap's weight: `Σ_i 2 X_i W sym(dY_i)` for `Y_i = Wᵀ X_i W`.
+pub fn bimap_backward(xs: &[f64], n: usize, w: &[f64], m: usize, d_out: &[f64]) -> Vec<f64> {
+    let mut dw = vec![0.0; n * m];
+    for (x, dy) in xs.chunks(n * n).zip(d_out.chunks(m * m)) {
+        let dy = sym(dy, m);
+        // X W (n × m), then (X W) dY.
+        let xw: Vec<f64> = (0..n * m)
+            .map(|k| (0..n).map(|j| x[(k / m) * n + j] * w[j * m + k % m]).sum())
+            .collect();
+        for i in 0..n {
+            for b in 0..m {
+                dw[i * m + b] += 2.0 * (0..m).map(|a| xw[i * m + a] * dy[a * m + b]).sum::<f64>();
+            }
+        }
+    }
+    dw
+}
+
+/// The official Stiefel step (`StiefelOptim`): project the gradient, `G − W Gᵀ W`, step, and
+/// retract by Gram–Schmidt.
+pub fn stiefel_step(w: &[f64], dw: &[f64], n: usize, m: usize, lr: f64) -> Vec<f64> {
+    // Gᵀ W is m × m.
+    let gtw: Vec<f64> = (0..m * m)
+        .map(|k| (0..n).map(|i| dw[i * m + k / m] * w[i * m + k % m]).sum())
+        .collect();
+    let moved: Vec<f64> = (0..n * m)
+        .map(|k| {
+            let (i, b) = (k / m, k % m);
+            let wgw: f64 = (0..m).map(|a| w[i * m + a] * gtw[a * m + b]).sum();
+            w[k] - lr * (dw[k] - wgw)
+        })
+        .collect();
+    gram_schmidt(moved, n, m)
 }
 
 /// ReEig (eigenvalues clamped at `eps`) then LogEig, vectorised (see [`vectorise`]).
@@ -246,6 +286,8 @@ enum Tape {
     Airm {
         /// `G^{−1/2} X G^{−1/2}` per sample.
         centred: Vec<Vec<f64>>,
+        /// `G^{−1/2}`.
+        g_isqrt: Vec<f64>,
         bias_eigh: Eigh,
         bias_sqrt: Vec<f64>,
     },
@@ -273,6 +315,8 @@ struct BwTape {
 
 struct BwSample {
     x_pow: Vec<f64>,
+    /// The input's eigendecomposition when θ ≠ 1 (for the backward of X^θ).
+    x_eigh: Option<Eigh>,
     z_eigh: Eigh,
     /// Eigendecomposition of `H = I + ½ T_{G→I}(Log_G X̃)`, and `C^{1/2} = |H|`.
     h_eigh: Eigh,
@@ -288,6 +332,8 @@ struct BwSample {
 
 /// Gradients of the loss with respect to the layer's parameters.
 pub struct Grads {
+    /// With respect to the layer's inputs (empty unless asked for).
+    pub input: Vec<f64>,
     pub bias: Vec<f64>,
     pub metric: Vec<f64>,
     pub shift: f64,
@@ -364,6 +410,7 @@ impl Norm {
                     .collect();
                 self.tape = Tape::Airm {
                     centred,
+                    g_isqrt: gi,
                     bias_eigh,
                     bias_sqrt,
                 };
@@ -372,14 +419,16 @@ impl Norm {
             Variant::Bw { theta, .. } => {
                 let m_eigh = eigh(&self.metric, m);
                 let m_isqrt = m_eigh.apply(|l| 1.0 / l.sqrt());
+                let x_eighs: Vec<Option<Eigh>> = xs
+                    .chunks(m * m)
+                    .map(|x| (theta != 1.0).then(|| eigh(x, m)))
+                    .collect();
                 let x_pows: Vec<Vec<f64>> = xs
                     .chunks(m * m)
-                    .map(|x| {
-                        if theta == 1.0 {
-                            x.to_vec()
-                        } else {
-                            matfn(x, m, MatFn::Pow(theta))
-                        }
+                    .zip(&x_eighs)
+                    .map(|(x, e)| match e {
+                        None => x.to_vec(),
+                        Some(e) => e.apply(|l| MatFn::Pow(theta).f(l)),
                     })
                     .collect();
                 let xt: Vec<f64> = x_pows
@@ -394,7 +443,7 @@ impl Norm {
                 } else {
                     (self.running_mean.clone(), self.running_var)
                 };
-                let tape = bw_forward(self, theta, m_eigh, m_isqrt, x_pows, &xt, &g, v);
+                let tape = bw_forward(self, theta, m_eigh, m_isqrt, x_pows, x_eighs, &xt, &g, v);
                 let out = tape
                     .samples
                     .iter()
@@ -411,28 +460,40 @@ impl Norm {
 
     /// Gradients of the parameters from the gradient of the loss with respect to the last
     /// [`Norm::forward`]'s outputs (batch statistics held constant, as in the official code).
-    pub fn backward(&self, d_out: &[f64]) -> Grads {
+    /// With `input`, also the gradient with respect to the inputs (for a trained BiMap).
+    pub fn backward(&self, d_out: &[f64], input: bool) -> Grads {
         let m = self.m;
         let mut grads = Grads {
+            input: Vec::new(),
             bias: vec![0.0; m * m],
             metric: vec![0.0; m * m],
             shift: 0.0,
         };
         match &self.tape {
-            Tape::None => {}
+            Tape::None => {
+                if input {
+                    grads.input = d_out.to_vec();
+                }
+            }
             Tape::Airm {
                 centred,
+                g_isqrt,
                 bias_eigh,
                 bias_sqrt,
             } => {
                 let mut d_sqrt = vec![0.0; m * m];
                 for (z, dy) in centred.iter().zip(d_out.chunks(m * m)) {
-                    let (da, _) = congruence_backward(bias_sqrt, z, dy, m);
+                    let (da, dz) = congruence_backward(bias_sqrt, z, dy, m);
                     d_sqrt.iter_mut().zip(&da).for_each(|(a, b)| *a += b);
+                    if input {
+                        grads
+                            .input
+                            .extend(matmul(&matmul(g_isqrt, &dz, m), g_isqrt, m));
+                    }
                 }
                 grads.bias = matfn_backward(bias_eigh, MatFn::Sqrt, &d_sqrt);
             }
-            Tape::Bw(t) => bw_backward(t, m, d_out, &mut grads),
+            Tape::Bw(t) => bw_backward(t, m, d_out, input, &mut grads),
         }
         grads
     }
@@ -494,6 +555,7 @@ fn bw_forward(
     m_eigh: Eigh,
     m_isqrt: Vec<f64>,
     x_pows: Vec<Vec<f64>>,
+    x_eighs: Vec<Option<Eigh>>,
     xt: &[f64],
     g: &[f64],
     v: f64,
@@ -515,8 +577,9 @@ fn bw_forward(
     let scale = norm.shift * inv_sd;
     let samples = x_pows
         .into_iter()
+        .zip(x_eighs)
         .zip(xt.chunks(m * m))
-        .map(|(x_pow, x)| {
+        .map(|((x_pow, x_eigh), x)| {
             let z_eigh = eigh(&matmul(&matmul(&g_sqrt, x, m), &g_sqrt, m), m);
             let t1 = matmul(&matmul(&g_sqrt, &z_eigh.apply(f64::sqrt), m), &g_isqrt, m);
             let lg: Vec<f64> = (0..m * m)
@@ -549,6 +612,7 @@ fn bw_forward(
                 (theta != 1.0).then(|| eigh(&matmul(&matmul(&m_sqrt, &o, m), &m_sqrt, m), m));
             BwSample {
                 x_pow,
+                x_eigh,
                 z_eigh,
                 h_eigh,
                 c_sqrt,
@@ -580,7 +644,7 @@ fn bw_forward(
 }
 
 /// Reverse of [`bw_forward`], accumulating into `grads`.
-fn bw_backward(t: &BwTape, m: usize, d_out: &[f64], grads: &mut Grads) {
+fn bw_backward(t: &BwTape, m: usize, d_out: &[f64], input: bool, grads: &mut Grads) {
     let id = identity(m);
     let mm = |a: &[f64], b: &[f64]| matmul(a, b, m);
     let add = |acc: &mut Vec<f64>, x: &[f64]| acc.iter_mut().zip(x).for_each(|(a, b)| *a += b);
@@ -632,8 +696,14 @@ fn bw_backward(t: &BwTape, m: usize, d_out: &[f64], grads: &mut Grads) {
         };
         let d_rxr = matfn_backward(&s.z_eigh, MatFn::Sqrt, &d_z);
         let d_xt = mm(&mm(&t.g_sqrt, &d_rxr), &t.g_sqrt);
-        let (dmi, _) = congruence_backward(&t.m_isqrt, &s.x_pow, &d_xt, m);
+        let (dmi, d_xpow) = congruence_backward(&t.m_isqrt, &s.x_pow, &d_xt, m);
         add(&mut d_misqrt, &dmi);
+        if input {
+            grads.input.extend(match &s.x_eigh {
+                None => d_xpow,
+                Some(e) => matfn_backward(e, MatFn::Pow(t.theta), &d_xpow),
+            });
+        }
     }
     // B̃ = M^{−1/2} B^θ M^{−1/2}.
     let (dmi, d_bpow) = congruence_backward(&t.m_isqrt, &t.b_pow, &d_bt, m);

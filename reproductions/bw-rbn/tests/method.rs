@@ -2,7 +2,9 @@
 
 use bw_rbn::claims::geometry_checks;
 use bw_rbn::experiment::layer_gradient_check;
-use bw_rbn::method::{Norm, Variant, bimap, orthonormal, reeig_logeig, simulate};
+use bw_rbn::method::{
+    Norm, Variant, bimap, bimap_backward, orthonormal, reeig_logeig, simulate, stiefel_step,
+};
 use harness::rng::Rng;
 
 #[test]
@@ -64,4 +66,37 @@ fn layer_backward_matches_finite_differences() {
         let err = layer_gradient_check(seed);
         assert!(err < 1e-6, "seed {seed}: relative error {err:e}");
     }
+}
+
+/// BiMap's backward against central differences, and the Stiefel step stays on the manifold
+/// and moves against the gradient.
+#[test]
+fn bimap_backward_and_stiefel_step() {
+    let (n, m) = (6, 3);
+    let mut rng = Rng::new(4);
+    let (xs, _) = simulate(n, 2, 1, 30.0, &mut rng);
+    let w = orthonormal(n, m, &mut rng);
+    let dy: Vec<f64> = (0..2 * m * m).map(|_| rng.normal()).collect();
+    let dw = bimap_backward(&xs, n, &w, m, &dy);
+    let dir: Vec<f64> = (0..n * m).map(|_| rng.normal()).collect();
+    let loss = |w: &[f64]| -> f64 {
+        bimap(&xs, n, w, m)
+            .iter()
+            .zip(&dy)
+            .map(|(a, b)| a * b)
+            .sum()
+    };
+    let h = 1e-6;
+    let shifted = |s: f64| -> Vec<f64> { w.iter().zip(&dir).map(|(a, d)| a + s * d).collect() };
+    let fd = (loss(&shifted(h)) - loss(&shifted(-h))) / (2.0 * h);
+    let an: f64 = dw.iter().zip(&dir).map(|(a, b)| a * b).sum();
+    assert!((fd - an).abs() < 1e-6 * an.abs().max(1.0), "{an} vs {fd}");
+    let w2 = stiefel_step(&w, &dw, n, m, 1e-4);
+    for a in 0..m {
+        for b in 0..m {
+            let d: f64 = (0..n).map(|i| w2[i * m + a] * w2[i * m + b]).sum();
+            assert!((d - if a == b { 1.0 } else { 0.0 }).abs() < 1e-12);
+        }
+    }
+    assert!(loss(&w2) < loss(&w), "a small step lowers the loss");
 }
