@@ -4,8 +4,9 @@
 //! on procedural SPD data across condition numbers (G3, G4).
 //!
 //! - [`method`]: data, BiMap, the two normalisations exactly as the official code computes them
-//!   (with M = I and bias I), ReEig and LogEig.
-//! - [`experiment`]: training runs and the normalisation check.
+//!   (learned bias, shift and metric parameter M), their hand-written backward and the official
+//!   SPD and Stiefel updates, ReEig and LogEig.
+//! - [`experiment`]: training runs, the whole-layer gradient check and the normalisation check.
 //! - [`claims`]: metrics, decision rules, tables, figures, deviations and code notes.
 
 pub mod claims;
