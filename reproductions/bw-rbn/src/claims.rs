@@ -536,9 +536,24 @@ fn tables(report: &mut Report, kappas: &[f64]) {
             &BIMAP_VARIANTS[..],
         ),
     ] {
-        table_pair(report, kappas, pre, title, variants);
+        for (stem, key, what) in [
+            ("acc", "accuracy", "Test accuracy"),
+            ("loss", "loss", "Final-epoch training loss"),
+        ] {
+            let cols: Vec<(String, String)> = variants
+                .iter()
+                .map(|v| (v.label(), format!("{pre}{stem}.{}", v.key())))
+                .collect();
+            kappa_table(
+                report,
+                kappas,
+                &format!("{pre}{key}"),
+                &format!("{what}, {title} (mean ± sd over seeds)"),
+                &cols,
+            );
+        }
     }
-    let cols: [(&str, &str, &str); 7] = [
+    let cols: Vec<(String, String)> = [
         ("bdist", "airm", "AIRM-RBN: d(B, I)"),
         ("shift", "bw", "BW-RBN: s"),
         ("bdist", "bw", "BW-RBN: d(B, I)"),
@@ -546,7 +561,28 @@ fn tables(report: &mut Report, kappas: &[f64]) {
         ("bdist", "gbw", "GBW-RBN: d(B, I)"),
         ("mdist", "gbw", "GBW-RBN: d(M, I)"),
         ("mdist", "gbw0.5", "GBW-RBN θ = 0.5: d(M, I)"),
-    ];
+    ]
+    .iter()
+    .map(|(what, v, label)| (label.to_string(), format!("hard.{what}.{v}")))
+    .collect();
+    kappa_table(
+        report,
+        kappas,
+        "hard.learned",
+        "Learned normalisation parameters after training, shared design (θ = 1 unless said; d = AIRM distance; mean ± sd over seeds)",
+        &cols,
+    );
+}
+
+/// A table with one row per κ and one column per `(label, metric key stem)`; the cell of κ
+/// index `ki` is the metric `<stem>.k<ki>`.
+fn kappa_table(
+    report: &mut Report,
+    kappas: &[f64],
+    key: &str,
+    title: &str,
+    cols: &[(String, String)],
+) {
     let rows = kappas
         .iter()
         .enumerate()
@@ -554,55 +590,16 @@ fn tables(report: &mut Report, kappas: &[f64]) {
             let mut r = vec![Cell::text(format!("{k:e}"))];
             r.extend(
                 cols.iter()
-                    .map(|(what, v, _)| Cell::metric(&format!("hard.{what}.{v}.k{ki}"))),
+                    .map(|(_, stem)| Cell::metric(&format!("{stem}.k{ki}"))),
             );
             r
         })
         .collect();
     let mut columns = vec!["κ".to_string()];
-    columns.extend(cols.iter().map(|c| c.2.to_string()));
+    columns.extend(cols.iter().map(|(label, _)| label.clone()));
     report.tables.push(Table {
-        key: "hard.learned".into(),
-        title: "Learned normalisation parameters after training, shared design (θ = 1 unless said; d = AIRM distance; mean ± sd over seeds)".into(),
-        columns,
-        rows,
-    });
-}
-
-fn table_pair(report: &mut Report, kappas: &[f64], pre: &str, title: &str, variants: &[Variant]) {
-    let rows = kappas
-        .iter()
-        .enumerate()
-        .map(|(ki, k)| {
-            let mut r = vec![Cell::text(format!("{k:e}"))];
-            for v in variants {
-                r.push(Cell::metric(&format!("{pre}acc.{}.k{ki}", v.key())));
-            }
-            r
-        })
-        .collect();
-    let mut columns = vec!["κ".to_string()];
-    columns.extend(variants.iter().map(|v| v.label()));
-    report.tables.push(Table {
-        key: format!("{pre}accuracy"),
-        title: format!("Test accuracy, {title} (mean ± sd over seeds)"),
-        columns: columns.clone(),
-        rows,
-    });
-    let rows = kappas
-        .iter()
-        .enumerate()
-        .map(|(ki, k)| {
-            let mut r = vec![Cell::text(format!("{k:e}"))];
-            for v in variants {
-                r.push(Cell::metric(&format!("{pre}loss.{}.k{ki}", v.key())));
-            }
-            r
-        })
-        .collect();
-    report.tables.push(Table {
-        key: format!("{pre}loss"),
-        title: format!("Final-epoch training loss, {title} (mean ± sd over seeds)"),
+        key: key.into(),
+        title: title.into(),
         columns,
         rows,
     });
