@@ -28,7 +28,6 @@ use crate::store::ResultFile;
 use mdbook_driver::MDBook;
 use mdbook_preprocessor::book::{Book, BookItem};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -43,64 +42,11 @@ pub struct BookData {
     pub perf: BTreeMap<String, PerfFile>,
 }
 
-/// A benchmark record written by a bench run: machine, date, and rows.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PerfFile {
-    pub family: String,
-    pub machine: String,
-    pub date: String,
-    /// What the limit is and its measured value, e.g. "copy bandwidth", "GB/s", 12.3.
-    pub limit_name: String,
-    pub limit_unit: String,
-    pub limit_value: f64,
-    pub columns: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-    pub notes: Vec<String>,
-}
+pub use kernels::perf::PerfFile;
 
 impl BookData {
     fn find(&self, id: &str) -> Option<&(Meta, Option<ResultFile>)> {
         self.papers.iter().find(|(m, _)| m.id == id)
-    }
-}
-
-/// Mean time in seconds of one criterion benchmark, read from its `estimates.json` under the
-/// criterion output folder `out` (`<group>/<id>/new/estimates.json`).
-pub fn criterion_mean_seconds(out: &Path, group: &str, id: &str) -> Option<f64> {
-    let path = out.join(group).join(id).join("new/estimates.json");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    Some(v["mean"]["point_estimate"].as_f64()? * 1e-9)
-}
-
-/// Writes `book/data/perf/<family>.json`, the record the performance chapter shows.
-pub fn save_perf(root: &Path, perf: &PerfFile) -> std::io::Result<PathBuf> {
-    let dir = root.join("book/data/perf");
-    std::fs::create_dir_all(&dir)?;
-    let path = dir.join(format!("{}.json", perf.family));
-    let text = serde_json::to_string_pretty(perf).expect("a perf record serialises");
-    std::fs::write(&path, text + "\n")?;
-    Ok(path)
-}
-
-/// The machine a bench record was measured on: CPU model, threads and, when one is found, the GPU.
-pub fn this_machine() -> String {
-    let gpu = kernels::device::detect_cuda()
-        .ok()
-        .map(|d| format!(", {d}"));
-    format!(
-        "{} ({} threads){}",
-        kernels::device::cpu_model(),
-        kernels::device::cpu_threads(),
-        gpu.unwrap_or_default()
-    )
-}
-
-/// Saves a bench's record with [`save_perf`] and says where; a bench that cannot write its
-/// record stops with the reason.
-pub fn publish_perf(root: &Path, perf: &PerfFile) {
-    match save_perf(root, perf) {
-        Ok(path) => eprintln!("wrote {}", path.display()),
-        Err(e) => panic!("cannot write the {} perf record: {e}", perf.family),
     }
 }
 
@@ -460,7 +406,9 @@ fn verdict_badge(v: &Verdict) -> String {
     let class = match v {
         Verdict::Reproduced => "ok",
         Verdict::Partial => "partial",
-        Verdict::NotReproduced => "no",
+        Verdict::NotReproduced | Verdict::Falsified(_) => "no",
+        Verdict::Inconclusive(_) => "inconclusive",
+        Verdict::Tie => "tie",
         Verdict::NotTestable(_) => "na",
         Verdict::Failed(_) | Verdict::Pending => "fail",
     };
@@ -489,40 +437,63 @@ fn claims_table(claims: &[Claim], report: &crate::report::Report) -> String {
             verdict_badge(&c.verdict)
         );
     }
-    s.push_str("\n*How each verdict was computed: every check below applies its rule to the measured values; all pass → reproduced, none → not reproduced, some → partially.*\n\n");
-    s.push_str("| claim | measured quantity | value (mean ± sd over seeds) | rule | passed |\n|---|---|---|---|---|\n");
+    s.push_str(VERDICT_LEGEND);
+    s.push_str("| claim | role | measured quantity | value (mean ± sd over seeds) | rule | held |\n|---|---|---|---|---|---|\n");
     for c in claims {
         if let Some(reason) = &c.not_testable {
             let _ = writeln!(
                 s,
-                "| {} | — | — | not testable here: {} | — |",
+                "| {} | — | — | — | not testable here: {} | — |",
                 c.id,
                 cell(reason)
             );
             continue;
         }
         for k in &c.checks {
-            let (label, value) = match report.get(&k.metric) {
-                Some(m) => (m.label.clone(), stat_text(m, Stat::MeanSd)),
-                None => (k.metric.clone(), "missing".into()),
-            };
-            let agg = match k.aggregate {
-                crate::report::Aggregate::EachSeed => "each seed",
-                crate::report::Aggregate::Mean => "mean",
-            };
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} ({agg}) | {}/{} |",
-                c.id,
-                cell(&label),
-                cell(&value),
-                cell(&k.rule.to_string()),
-                k.passed,
-                k.tested
-            );
+            s.push_str(&check_row(&c.id, k, report));
         }
     }
     s
+}
+
+/// How verdicts are computed, printed above every table of checks.
+pub const VERDICT_LEGEND: &str = "\n*How each verdict was computed.* Every check applies its rule to the measured values (each seed, or their mean) and has a role. \
+A **falsifier** codes the card's falsification criterion: its rule states the falsifying outcome, and if it holds on any value the claim is *not reproduced*, whatever else held. \
+A **control** shows that the experiment can show the effect (a baseline arm, a sanity or convergence condition): if one fails the claim is *inconclusive*. \
+Otherwise the **core** checks decide: all values hold → *reproduced*, some → *partially*, none → *not reproduced*. \
+A comparison within its stated resolution of the threshold (arms indistinguishable, e.g. both at a ceiling) is a **tie**: it never counts as holding, and a claim whose core values are all ties reads *tie*.\n\n";
+
+fn check_row(claim: &str, k: &crate::report::Check, report: &crate::report::Report) -> String {
+    let (label, value) = match report.get(&k.metric) {
+        Some(m) => (m.label.clone(), stat_text(m, Stat::MeanSd)),
+        None => (k.metric.clone(), "missing".into()),
+    };
+    let agg = match k.aggregate {
+        crate::report::Aggregate::EachSeed => "each seed",
+        crate::report::Aggregate::Mean => "mean",
+    };
+    let tie = k
+        .tie
+        .map(|res| format!("; tie within {}", fmt(res)))
+        .unwrap_or_default();
+    let role = match k.role {
+        crate::report::Role::Falsifier => "**falsifier**",
+        other => other.label(),
+    };
+    let held = match (k.role, k.tied) {
+        (crate::report::Role::Falsifier, _) if k.passed > 0 => {
+            format!("fired {}/{}", k.passed, k.tested)
+        }
+        (crate::report::Role::Falsifier, _) => format!("silent 0/{}", k.tested),
+        (_, 0) => format!("{}/{}", k.passed, k.tested),
+        (_, t) => format!("{}/{} ({t} tied)", k.passed, k.tested),
+    };
+    format!(
+        "| {claim} | {role} | {} | {} | {} ({agg}{tie}) | {held} |\n",
+        cell(&label),
+        cell(&value),
+        cell(&k.rule.to_string()),
+    )
 }
 
 fn header(meta: &Meta, result: &ResultFile) -> String {
@@ -669,40 +640,6 @@ fn perf_table(p: &PerfFile) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn perf_records_and_criterion_estimates_round_trip() {
-        let root = std::env::temp_dir().join(format!("repro-perf-{}", std::process::id()));
-        let est = root.join("crit/g/f/10/new");
-        std::fs::create_dir_all(&est).unwrap();
-        std::fs::write(
-            est.join("estimates.json"),
-            r#"{"mean": {"point_estimate": 2500.0}}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            criterion_mean_seconds(&root.join("crit"), "g", "f/10"),
-            Some(2.5e-6)
-        );
-        assert_eq!(
-            criterion_mean_seconds(&root.join("crit"), "g", "missing"),
-            None
-        );
-        let perf = PerfFile {
-            family: "toy".into(),
-            machine: "m".into(),
-            date: "d".into(),
-            limit_name: "copy".into(),
-            limit_unit: "GB/s".into(),
-            limit_value: 1.0,
-            columns: vec!["a".into()],
-            rows: vec![vec!["1".into()]],
-            notes: vec![],
-        };
-        save_perf(&root, &perf).unwrap();
-        assert_eq!(load_perf(&root).unwrap()["toy"], perf);
-        std::fs::remove_dir_all(&root).unwrap();
-    }
 
     #[test]
     fn unknown_ids_and_keys_are_errors_and_plain_braces_pass() {

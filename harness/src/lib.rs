@@ -13,7 +13,9 @@ pub mod numbers;
 pub mod plot;
 pub mod progress;
 pub mod report;
-pub mod rng;
+/// Seeded random numbers; they live in `kernels` so that kernels' benches and tests draw from
+/// the same generator.
+pub use kernels::rng;
 pub mod runner;
 pub mod snapshot;
 pub mod stats;
@@ -22,5 +24,5 @@ pub mod store;
 pub use contract::{Ctx, Meta, Reproduction, RunError, Scale};
 pub use report::{
     Aggregate, Cell, Check, Claim, CodeNote, Deviation, Figure, Guide, PaperValue, Provenance,
-    Report, Rule, Series, Stat, Table, Tol, Verdict,
+    Report, Role, Rule, Series, Stat, Table, Tol, Verdict,
 };

@@ -144,35 +144,114 @@ pub enum Aggregate {
     Mean,
 }
 
-/// One test of a claim: a rule applied to a metric.
+/// What a check says about its claim.
+///
+/// A claim's verdict reads the roles in this order: a *falsifier* that fires makes it not
+/// reproduced whatever else held; a *control* that fails makes it inconclusive (the experiment
+/// could not have shown the effect); only then do the *core* checks decide.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The claim itself: must hold on every tested value for "reproduced".
+    #[default]
+    Core,
+    /// The experiment is able to show the effect (a baseline arm, a sanity or convergence
+    /// condition); a failure makes the claim inconclusive.
+    Control,
+    /// The card's falsification criterion, coded so that the rule describes the *falsifying*
+    /// outcome: it fires when the rule holds on any tested value.
+    Falsifier,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Core => "core",
+            Role::Control => "control",
+            Role::Falsifier => "falsifier",
+        }
+    }
+}
+
+/// One test of a claim: a rule applied to a metric, with its role.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     pub metric: String,
     pub rule: Rule,
     pub aggregate: Aggregate,
-    /// How many of the tested values satisfied the rule (filled by [`Report::finalize`]).
+    #[serde(default)]
+    pub role: Role,
+    /// Resolution of a comparison: a value within this distance of the rule's threshold is a
+    /// *tie* (the arms are indistinguishable), which never counts as the rule holding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tie: Option<f64>,
+    /// How many tested values satisfied the rule outside the tie band (filled by
+    /// [`Report::finalize`]); for a falsifier, how many times it fired.
     #[serde(default)]
     pub passed: usize,
+    /// How many tested values were ties.
+    #[serde(default)]
+    pub tied: usize,
     #[serde(default)]
     pub tested: usize,
 }
 
 impl Check {
-    /// The rule must hold for every seed.
+    /// A core check whose rule must hold for every seed.
     pub fn each(metric: &str, rule: Rule) -> Self {
         Self {
             metric: metric.into(),
             rule,
             aggregate: Aggregate::EachSeed,
+            role: Role::Core,
+            tie: None,
             passed: 0,
+            tied: 0,
             tested: 0,
         }
     }
-    /// The rule is applied to the mean over seeds.
+    /// A core check whose rule is applied to the mean over seeds.
     pub fn mean(metric: &str, rule: Rule) -> Self {
         Self {
             aggregate: Aggregate::Mean,
             ..Self::each(metric, rule)
+        }
+    }
+    /// Marks the check as a control.
+    pub fn control(mut self) -> Self {
+        self.role = Role::Control;
+        self
+    }
+    /// Marks the check as the card's falsifier: the rule states the falsifying outcome.
+    pub fn falsifier(mut self) -> Self {
+        self.role = Role::Falsifier;
+        self
+    }
+    /// Values within `resolution` of the threshold of an `AtLeast`/`AtMost` rule are ties.
+    ///
+    /// # Panics
+    /// On a `Between` rule (a band has no single threshold to tie with) or a negative resolution.
+    pub fn tie_within(mut self, resolution: f64) -> Self {
+        assert!(
+            !matches!(self.rule, Rule::Between(..)) && resolution >= 0.0,
+            "tie_within needs an AtLeast/AtMost rule and a resolution >= 0"
+        );
+        self.tie = Some(resolution);
+        self
+    }
+    /// Whether `v` is a tie under this check's resolution.
+    pub fn is_tie(&self, v: f64) -> bool {
+        let threshold = match self.rule {
+            Rule::AtMost(t) | Rule::AtLeast(t) => t,
+            Rule::Between(..) => return false,
+        };
+        self.tie.is_some_and(|res| (v - threshold).abs() <= res)
+    }
+    /// The thresholds of the rule (compared with the numbers a statement writes).
+    pub fn thresholds(&self) -> Vec<f64> {
+        match self.rule {
+            Rule::AtMost(t) | Rule::AtLeast(t) => vec![t],
+            Rule::Between(lo, hi) => vec![lo, hi],
         }
     }
 }
@@ -181,12 +260,18 @@ impl Check {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "verdict", content = "reason", rename_all = "kebab-case")]
 pub enum Verdict {
-    /// Every check passed for every tested value.
+    /// Every core check held for every tested value; no falsifier fired, every control held.
     Reproduced,
-    /// Some checks or seeds passed and some failed.
+    /// Some core values held and some did not (or were ties).
     Partial,
-    /// No check passed.
+    /// No core value held.
     NotReproduced,
+    /// A falsifier fired: not reproduced, whatever else held; the reason names it.
+    Falsified(String),
+    /// A control failed: the experiment could not have shown the effect; the reason names it.
+    Inconclusive(String),
+    /// Every core comparison was a tie: the arms are indistinguishable here.
+    Tie,
     /// The claim cannot be tested here; the reason says why.
     NotTestable(String),
     /// The run produced no usable measurement (NaN, divergence, missing metric).
@@ -201,7 +286,9 @@ impl Verdict {
         match self {
             Verdict::Reproduced => "reproduced",
             Verdict::Partial => "partially reproduced",
-            Verdict::NotReproduced => "not reproduced",
+            Verdict::NotReproduced | Verdict::Falsified(_) => "not reproduced",
+            Verdict::Inconclusive(_) => "inconclusive",
+            Verdict::Tie => "tie",
             Verdict::NotTestable(_) => "not testable here",
             Verdict::Failed(_) => "run failed",
             Verdict::Pending => "pending",
@@ -209,7 +296,10 @@ impl Verdict {
     }
     pub fn reason(&self) -> Option<&str> {
         match self {
-            Verdict::NotTestable(r) | Verdict::Failed(r) => Some(r),
+            Verdict::NotTestable(r)
+            | Verdict::Failed(r)
+            | Verdict::Falsified(r)
+            | Verdict::Inconclusive(r) => Some(r),
             _ => None,
         }
     }
@@ -222,6 +312,10 @@ pub struct Claim {
     pub statement: String,
     pub paper: PaperValue,
     pub checks: Vec<Check>,
+    /// Plan settings and reference values the statement writes (η, n, a paper's number), so
+    /// that every number in a statement is a threshold or one of these ([`Claim::unexplained_numbers`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<f64>,
     /// Set when the claim cannot be tested here; the checks are then not evaluated.
     pub not_testable: Option<String>,
     pub verdict: Verdict,
@@ -234,6 +328,7 @@ impl Claim {
             statement: statement.into(),
             paper,
             checks: Vec::new(),
+            settings: Vec::new(),
             not_testable: None,
             verdict: Verdict::Pending,
         }
@@ -245,6 +340,26 @@ impl Claim {
     pub fn not_testable(mut self, reason: &str) -> Self {
         self.not_testable = Some(reason.into());
         self
+    }
+    /// Declares the plan settings and reference values the statement mentions.
+    pub fn settings(mut self, values: &[f64]) -> Self {
+        self.settings.extend_from_slice(values);
+        self
+    }
+    /// Numbers written in the statement that are neither a check's threshold nor a declared
+    /// setting (each as written): a statement must not say more than its checks test.
+    pub fn unexplained_numbers(&self) -> Vec<String> {
+        let known: Vec<f64> = self
+            .checks
+            .iter()
+            .flat_map(Check::thresholds)
+            .chain(self.settings.iter().copied())
+            .collect();
+        crate::numbers::numbers_in_text(&self.statement)
+            .into_iter()
+            .filter(|n| !known.iter().any(|&k| n.matches(k)))
+            .map(|n| n.text)
+            .collect()
     }
 }
 
@@ -455,9 +570,10 @@ impl Report {
     }
 
     /// Computes every claim's verdict from the metrics its checks name, and returns the
-    /// finished report. Rules: a missing metric or a non-finite value makes the claim `Failed`
-    /// (a diverged run is recorded, not hidden); otherwise all tested values passing is
-    /// `Reproduced`, none is `NotReproduced`, anything between is `Partial`.
+    /// finished report. A missing metric or a non-finite value makes the claim `Failed` (a
+    /// diverged run is recorded, not hidden); a falsifier that fires makes it `Falsified`; a
+    /// failed control `Inconclusive`; otherwise the core checks decide: every value holding is
+    /// `Reproduced`, all ties `Tie`, none holding `NotReproduced`, anything between `Partial`.
     pub fn finalize(mut self) -> Self {
         let metrics: BTreeMap<String, Vec<f64>> = self
             .metrics
@@ -500,43 +616,74 @@ fn decide(claim: &mut Claim, metrics: &BTreeMap<String, Vec<f64>>) -> Verdict {
     if let Some(reason) = &claim.not_testable {
         return Verdict::NotTestable(reason.clone());
     }
-    if claim.checks.is_empty() {
-        return Verdict::Failed("the claim has no check".into());
+    if !claim.checks.iter().any(|c| c.role == Role::Core) {
+        return Verdict::Failed("the claim has no core check".into());
     }
-    let (mut passed, mut tested) = (0usize, 0usize);
     for check in &mut claim.checks {
-        let Some(values) = metrics.get(&check.metric) else {
-            return Verdict::Failed(format!("metric {} was not measured", check.metric));
-        };
-        if values.is_empty() {
-            return Verdict::Failed(format!("metric {} has no value", check.metric));
+        if let Err(why) = evaluate(check, metrics) {
+            return Verdict::Failed(why);
         }
-        if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
-            return Verdict::Failed(format!(
-                "metric {} is {} (the run diverged)",
-                check.metric,
-                crate::numbers::fmt(*bad)
-            ));
-        }
-        let tested_values = match check.aggregate {
-            Aggregate::EachSeed => values.clone(),
-            Aggregate::Mean => vec![stats::mean(values)],
-        };
-        check.tested = tested_values.len();
-        check.passed = tested_values
-            .iter()
-            .filter(|&&v| check.rule.holds(v))
-            .count();
-        passed += check.passed;
-        tested += check.tested;
     }
+    let describe = |c: &Check| format!("{} {}", c.metric, c.rule);
+    let fired: Vec<String> = claim
+        .checks
+        .iter()
+        .filter(|c| c.role == Role::Falsifier && c.passed > 0)
+        .map(describe)
+        .collect();
+    if !fired.is_empty() {
+        return Verdict::Falsified(format!("falsifier fired: {}", fired.join("; ")));
+    }
+    let failed: Vec<String> = claim
+        .checks
+        .iter()
+        .filter(|c| c.role == Role::Control && c.passed < c.tested)
+        .map(describe)
+        .collect();
+    if !failed.is_empty() {
+        return Verdict::Inconclusive(format!("control failed: {}", failed.join("; ")));
+    }
+    let core = claim.checks.iter().filter(|c| c.role == Role::Core);
+    let (passed, tied, tested) = core.fold((0, 0, 0), |(p, t, n), c| {
+        (p + c.passed, t + c.tied, n + c.tested)
+    });
     if passed == tested {
         Verdict::Reproduced
+    } else if passed == 0 && tied == tested {
+        Verdict::Tie
     } else if passed == 0 {
         Verdict::NotReproduced
     } else {
         Verdict::Partial
     }
+}
+
+/// Applies one check's rule to its metric; `Err` when the metric is missing, empty or not finite.
+fn evaluate(check: &mut Check, metrics: &BTreeMap<String, Vec<f64>>) -> Result<(), String> {
+    let values = metrics
+        .get(&check.metric)
+        .ok_or_else(|| format!("metric {} was not measured", check.metric))?;
+    if values.is_empty() {
+        return Err(format!("metric {} has no value", check.metric));
+    }
+    if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+        return Err(format!(
+            "metric {} is {} (the run diverged)",
+            check.metric,
+            crate::numbers::fmt(*bad)
+        ));
+    }
+    let tested: Vec<f64> = match check.aggregate {
+        Aggregate::EachSeed => values.clone(),
+        Aggregate::Mean => vec![stats::mean(values)],
+    };
+    check.tested = tested.len();
+    check.tied = tested.iter().filter(|&&v| check.is_tie(v)).count();
+    check.passed = tested
+        .iter()
+        .filter(|&&v| !check.is_tie(v) && check.rule.holds(v))
+        .count();
+    Ok(())
 }
 
 #[cfg(test)]
@@ -587,6 +734,101 @@ mod tests {
             Verdict::NotTestable("needs ImageNet".into())
         );
         assert_eq!(r.dangling_keys(), vec!["nope".to_string()]);
+    }
+
+    fn verdict_of(values: Vec<f64>, checks: Vec<Check>) -> Verdict {
+        let mut r = Report::default();
+        r.metric("core", "", "", vec![0.5, 0.9], Tol::Exact);
+        r.metric("x", "", "", values, Tol::Exact);
+        let mut claim = Claim::new("C", "c", paper()).check(Check::each("core", Rule::AtMost(1.0)));
+        for c in checks {
+            claim = claim.check(c);
+        }
+        r.claim(claim);
+        r.finalize().claims[0].verdict.clone()
+    }
+
+    #[test]
+    fn a_fired_falsifier_wins_over_passing_cores_and_controls() {
+        let falsifier = || Check::each("x", Rule::AtMost(-0.05)).falsifier();
+        assert!(matches!(
+            verdict_of(vec![0.1, -0.3], vec![falsifier()]),
+            Verdict::Falsified(r) if r.contains("x ≤ -0.05")
+        ));
+        assert_eq!(
+            verdict_of(vec![0.1, 0.0], vec![falsifier()]),
+            Verdict::Reproduced
+        );
+        // A falsifier on the mean fires only when the mean falsifies.
+        let on_mean = Check::mean("x", Rule::AtMost(-0.05)).falsifier();
+        assert_eq!(
+            verdict_of(vec![0.1, -0.11], vec![on_mean]),
+            Verdict::Reproduced
+        );
+        // Fired falsifier and failed control: the falsifier is reported.
+        let control = Check::each("core", Rule::AtLeast(0.7)).control();
+        assert!(matches!(
+            verdict_of(vec![-1.0], vec![falsifier(), control]),
+            Verdict::Falsified(_)
+        ));
+    }
+
+    #[test]
+    fn a_failed_control_makes_the_claim_inconclusive() {
+        let control = Check::each("x", Rule::AtLeast(0.7)).control();
+        assert!(matches!(
+            verdict_of(vec![0.8, 0.6], vec![control.clone()]),
+            Verdict::Inconclusive(r) if r.contains("control failed: x ≥ 0.7")
+        ));
+        assert_eq!(
+            verdict_of(vec![0.8, 0.9], vec![control]),
+            Verdict::Reproduced
+        );
+        // A claim made only of controls has nothing to decide.
+        let mut r = Report::default();
+        r.metric("x", "", "", vec![1.0], Tol::Exact);
+        r.claim(
+            Claim::new("C", "c", paper()).check(Check::each("x", Rule::AtLeast(0.0)).control()),
+        );
+        assert!(
+            matches!(&r.finalize().claims[0].verdict, Verdict::Failed(w) if w.contains("no core"))
+        );
+    }
+
+    #[test]
+    fn ties_never_pass_a_comparison() {
+        let gap = |values: Vec<f64>| {
+            let mut r = Report::default();
+            r.metric("gap", "", "", values, Tol::Exact);
+            r.claim(
+                Claim::new("G", "a ≥ b", paper())
+                    .check(Check::each("gap", Rule::AtLeast(0.0)).tie_within(0.01)),
+            );
+            let r = r.finalize();
+            (r.claims[0].verdict.clone(), r.claims[0].checks[0].tied)
+        };
+        assert_eq!(gap(vec![0.0, 0.0, 0.005, -0.01]), (Verdict::Tie, 4));
+        assert_eq!(gap(vec![0.0, 0.05]), (Verdict::Partial, 1));
+        assert_eq!(gap(vec![0.0, -0.05]), (Verdict::NotReproduced, 1));
+        assert_eq!(gap(vec![0.02, 0.05]), (Verdict::Reproduced, 0));
+        // Without a resolution an exact tie holds a ≥ rule, as before.
+        assert_eq!(
+            report_with(vec![0.0], Rule::AtLeast(0.0)).claims[0].verdict,
+            Verdict::Reproduced
+        );
+    }
+
+    #[test]
+    fn statements_may_only_write_thresholds_and_settings() {
+        let claim = Claim::new(
+            "S",
+            "error ≤ 1e-10 within 60 iterations at η = 1200",
+            paper(),
+        )
+        .check(Check::each("err", Rule::AtMost(1e-10)));
+        assert_eq!(claim.unexplained_numbers(), ["60", "1200"]);
+        let claim = claim.settings(&[60.0, 1200.0]);
+        assert!(claim.unexplained_numbers().is_empty());
     }
 
     #[test]

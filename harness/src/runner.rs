@@ -37,6 +37,8 @@ pub struct RunOptions {
     pub seed: u64,
     pub device: DeviceChoice,
     pub force: bool,
+    /// No progress output (tests).
+    pub quiet: bool,
 }
 
 impl Default for RunOptions {
@@ -46,6 +48,7 @@ impl Default for RunOptions {
             seed: 0,
             device: DeviceChoice::Auto,
             force: false,
+            quiet: false,
         }
     }
 }
@@ -79,6 +82,24 @@ pub fn resolve_device(choice: DeviceChoice) -> Result<(Device, Option<String>), 
     }
 }
 
+/// The `ci` result of `repro` at seed 0 on the CPU, through [`run`]: reused from
+/// `results/<id>.json` when current, else run and written there, so that the snapshot test and a
+/// later `cargo run` (on a machine without a GPU) share one run.
+///
+/// # Panics
+/// When the run fails: the test that calls this reports why.
+pub fn ci_result_for_tests(root: &Path, repro: &dyn Reproduction) -> ResultFile {
+    let opts = RunOptions {
+        device: DeviceChoice::Cpu,
+        quiet: true,
+        ..RunOptions::default()
+    };
+    match run(root, repro, &opts, &Device::cpu()) {
+        Outcome::Reused(f) | Outcome::Ran(f, _) => *f,
+        Outcome::Failed(why) => panic!("{why}"),
+    }
+}
+
 fn device_key(d: &Device) -> String {
     match d {
         Device::Cpu { .. } => "cpu".into(),
@@ -102,7 +123,11 @@ pub fn run(root: &Path, repro: &dyn Reproduction, opts: &RunOptions, device: &De
         scale: opts.scale,
         seed: opts.seed,
         device: device.clone(),
-        progress: Progress::auto(meta.id),
+        progress: if opts.quiet {
+            Progress::quiet()
+        } else {
+            Progress::auto(meta.id)
+        },
     };
     let start = Instant::now();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| repro.run(&ctx)));

@@ -9,7 +9,7 @@
 //! `cargo insta review` show the change. A missing snapshot fails the same way.
 
 use crate::numbers::round_sig;
-use crate::report::{Report, Tol};
+use crate::report::{Check, Report, Role, Tol};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -26,12 +26,7 @@ pub fn view(id: &str, report: &Report) -> Value {
                 "id": c.id,
                 "statement": c.statement,
                 "paper": format!("{} ({}, {})", c.paper.value, c.paper.source, c.paper.provenance.tag()),
-                "checks": c.checks.iter().map(|k| json!({
-                    "metric": k.metric,
-                    "rule": k.rule.to_string(),
-                    "aggregate": format!("{:?}", k.aggregate),
-                    "passed": format!("{}/{}", k.passed, k.tested),
-                })).collect::<Vec<_>>(),
+                "checks": c.checks.iter().map(check_view).collect::<Vec<_>>(),
                 "verdict": c.verdict.label(),
                 "reason": c.verdict.reason(),
             })
@@ -73,6 +68,46 @@ pub fn view(id: &str, report: &Report) -> Value {
         "deviations": report.deviations.iter().map(|d| d.aspect.clone()).collect::<Vec<_>>(),
         "code_notes": report.code_notes.iter().map(|n| n.location.clone()).collect::<Vec<_>>(),
     })
+}
+
+/// A check in the snapshot; the role and the ties appear only when they are not the default,
+/// so that a snapshot changes only where a check's meaning does.
+fn check_view(k: &Check) -> Value {
+    let mut v = json!({
+        "metric": k.metric,
+        "rule": k.rule.to_string(),
+        "aggregate": format!("{:?}", k.aggregate),
+        "passed": format!("{}/{}", k.passed, k.tested),
+    });
+    if k.role != Role::Core {
+        v["role"] = json!(k.role.label());
+    }
+    if let Some(res) = k.tie {
+        v["tie_within"] = json!(round_sig(res, SIG_DIGITS));
+        v["tied"] = json!(k.tied);
+    }
+    v
+}
+
+/// Fails when a claim's statement writes a number that is neither one of its checks' thresholds
+/// nor a declared setting: a statement must not say more than its checks test.
+pub fn assert_statements(report: &Report) {
+    let bad: Vec<String> = report
+        .claims
+        .iter()
+        .filter(|c| c.not_testable.is_none())
+        .filter_map(|c| {
+            let extra = c.unexplained_numbers();
+            (!extra.is_empty())
+                .then(|| format!("{}: {} in {:?}", c.id, extra.join(", "), c.statement))
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "statements write numbers that are no check's threshold and no declared setting \
+         (add the check, declare the setting with Claim::settings, or reword):\n{}",
+        bad.join("\n")
+    );
 }
 
 fn tol_text(t: Tol) -> String {
@@ -215,16 +250,19 @@ pub fn assert_report(root: &Path, id: &str, report: &Report) {
 /// Defines the snapshot test of a reproduction: run it at `ci` scale with seed 0 and compare with
 /// `snapshots/<id>/<id>.snap`. Use in `tests/snapshot.rs` as
 /// `harness::snapshot_test!(my_crate::REPRODUCTION);`.
+///
+/// The run goes through the runner ([`crate::runner::ci_result_for_tests`]): it writes
+/// `results/<id>.json`, which `cargo run` then reuses, so CI runs each paper once.
 #[macro_export]
 macro_rules! snapshot_test {
     ($repro:path) => {
         #[test]
         fn ci_report_matches_its_snapshot() {
             let repro: &dyn $crate::Reproduction = &$repro;
-            let id = repro.meta().id;
-            let ctx = $crate::Ctx::for_tests(id, $crate::Scale::Ci, 0);
-            let report = repro.run(&ctx).expect("the run completes");
-            $crate::snapshot::assert_report(&$crate::store::workspace_root(), id, &report);
+            let root = $crate::store::workspace_root();
+            let file = $crate::runner::ci_result_for_tests(&root, repro);
+            $crate::snapshot::assert_statements(&file.report);
+            $crate::snapshot::assert_report(&root, repro.meta().id, &file.report);
         }
     };
 }

@@ -146,12 +146,34 @@ pub fn save(root: &Path, file: &ResultFile) -> std::io::Result<PathBuf> {
     Ok(path)
 }
 
-/// SHA-256 of everything a result depends on: the reproduction crate's files, the kernels and
-/// harness sources, `Cargo.lock`, the scale, the seed and the device.
+/// What every result depends on besides its own crate: the kernels' code, CUDA sources, vendored
+/// data and golden fixtures, and the harness's code.
+pub const SHARED_INPUTS: &[&str] = &[
+    "kernels/src",
+    "kernels/cuda",
+    "kernels/data",
+    "kernels/fixtures",
+    "harness/src",
+];
+
+/// Harness files that only present results (book, figures, math, snapshots, progress, this
+/// store): changing them changes no measurement or verdict, so they are left out of the hash and
+/// editing the book does not mark every record stale.
+pub const PRESENTATION_ONLY: &[&str] = &[
+    "harness/src/book.rs",
+    "harness/src/plot.rs",
+    "harness/src/math.rs",
+    "harness/src/snapshot.rs",
+    "harness/src/progress.rs",
+    "harness/src/store.rs",
+];
+
+/// SHA-256 of everything a result depends on: the reproduction crate's files,
+/// [`SHARED_INPUTS`] less [`PRESENTATION_ONLY`], `Cargo.lock`, the scale, the seed and the device.
 pub fn input_hash(root: &Path, meta: &Meta, scale: Scale, seed: u64, device: &str) -> String {
     let mut h = Sha256::new();
     let mut dirs = vec![PathBuf::from(meta.crate_dir)];
-    for sub in ["kernels/src", "kernels/cuda", "harness/src"] {
+    for sub in SHARED_INPUTS {
         dirs.push(root.join(sub));
     }
     for dir in dirs {
@@ -159,13 +181,16 @@ pub fn input_hash(root: &Path, meta: &Meta, scale: Scale, seed: u64, device: &st
         collect_files(&dir, &mut files);
         files.sort();
         for f in files {
+            let rel = f
+                .strip_prefix(root)
+                .unwrap_or(&f)
+                .to_string_lossy()
+                .to_string();
+            if PRESENTATION_ONLY.contains(&rel.as_str()) {
+                continue;
+            }
             if let Ok(bytes) = std::fs::read(&f) {
-                h.update(
-                    f.strip_prefix(root)
-                        .unwrap_or(&f)
-                        .to_string_lossy()
-                        .as_bytes(),
-                );
+                h.update(rel.as_bytes());
                 h.update([0]);
                 h.update(&bytes);
             }
@@ -224,45 +249,11 @@ pub fn git_state(root: &Path) -> (String, bool) {
     (commit, dirty)
 }
 
-/// Seconds since the Unix epoch as an ISO 8601 UTC timestamp (civil-from-days, no time crate).
-pub fn iso8601(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-pub fn now_iso8601() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    iso8601(secs)
-}
+pub use kernels::perf::{iso8601, now_iso8601};
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps() {
-        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
-        assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(iso8601(1_795_824_000), "2026-11-28T00:00:00Z");
-    }
 
     #[test]
     fn corrupt_and_foreign_files_are_named() {

@@ -7,10 +7,11 @@
 //! `cargo bench -p kernels --bench optim` (add `-- --quick` for a fast pass).
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use harness::book::{PerfFile, criterion_mean_seconds, publish_perf, this_machine};
-use harness::store::{now_iso8601, workspace_root};
 use kernels::membw::{copy_bytes, parallel_copy, twin_bytes, twin_step};
 use kernels::optim::{Adam, AdamP, DiffGrad, Layout, Optimizer, Sgd, SgdSai, Sgdp, SignSgd};
+use kernels::perf::{
+    PerfFile, criterion_mean_seconds, now_iso8601, publish_perf, this_machine, workspace_root,
+};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;

@@ -6,8 +6,9 @@
 //!   cargo bench -p kernels --bench spd
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use harness::book::{PerfFile, criterion_mean_seconds, publish_perf, this_machine};
-use harness::store::{now_iso8601, workspace_root};
+use kernels::perf::{
+    PerfFile, criterion_mean_seconds, now_iso8601, publish_perf, this_machine, workspace_root,
+};
 use kernels::spd::{MatFn, batch_matfn};
 use nalgebra::{DMatrix, SymmetricEigen};
 use rayon::prelude::*;
@@ -25,7 +26,7 @@ const PLAN: [(usize, usize); 5] = [
 ];
 
 fn batch(n: usize, count: usize) -> Vec<f64> {
-    kernels::spd::gram_batch(n, count, 0x5eed + n as u64)
+    kernels::spd::gram_batch(n, count, &mut kernels::rng::Rng::new(0x5eed + n as u64))
 }
 
 /// sqrt of one matrix with nalgebra.

@@ -11,13 +11,19 @@
 //! - [`optim`]: optimizer steps on flat f32 buffers (SGD, Adam, AdamW, sign-SGD), one fused pass each.
 //! - [`membw`]: a memory-bandwidth probe, the yardstick of every throughput number.
 //! - [`device`]: which compute devices exist on this machine.
+//! - [`rng`]: the suite's one random-number generator and seed derivation.
+//! - [`perf`]: the benchmark record the benches write and the book reads.
+//! - [`golden`]: golden fixtures of reference implementations that reproductions reuse.
 
 pub mod cuda;
 pub mod data;
 pub mod device;
+pub mod golden;
 pub mod membw;
 pub mod nn;
 pub mod optim;
 pub mod ot;
+pub mod perf;
+pub mod rng;
 pub mod sparse;
 pub mod spd;

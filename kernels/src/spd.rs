@@ -522,20 +522,12 @@ pub fn airm_mean(xs: &[f64], n: usize, maxiter: usize, tol: f64) -> (Vec<f64>, u
     (m, maxiter)
 }
 
-/// A deterministic batch of `count` SPD matrices `G Gᵀ + I` (G uniform in ±0.5, xorshift from
-/// `seed`): moderate condition numbers, for benches and GPU parity tests.
-pub fn gram_batch(n: usize, count: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed | 1;
+/// A batch of `count` SPD matrices `G Gᵀ + I` (G uniform in ±0.5, drawn from `rng`): moderate
+/// condition numbers, for benches and GPU parity tests.
+pub fn gram_batch(n: usize, count: usize, rng: &mut crate::rng::Rng) -> Vec<f64> {
     let mut out = Vec::with_capacity(count * n * n);
     for _ in 0..count {
-        let g: Vec<f64> = (0..n * n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-            })
-            .collect();
+        let g: Vec<f64> = (0..n * n).map(|_| rng.uniform() - 0.5).collect();
         for i in 0..n {
             for j in 0..n {
                 let v: f64 = (0..n).map(|l| g[i * n + l] * g[j * n + l]).sum();
@@ -566,14 +558,8 @@ mod tests {
 
     /// A random SPD matrix with eigenvalues spread over `[1, cond]`.
     pub fn spd(n: usize, cond: f64, seed: u64) -> Vec<f64> {
-        let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-        let mut next = || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
-        let g: Vec<f64> = (0..n * n).map(|_| next()).collect();
+        let mut rng = crate::rng::Rng::new(seed);
+        let g: Vec<f64> = (0..n * n).map(|_| rng.uniform() - 0.5).collect();
         // Orthonormalise the columns of g (modified Gram–Schmidt).
         let mut q = g.clone();
         for j in 0..n {

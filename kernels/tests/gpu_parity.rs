@@ -206,7 +206,11 @@ fn batched_spd_functions_match_the_cpu() {
     use kernels::spd::{MatFn, batch_matfn};
     for n in [4usize, 8, 16, 32, 64] {
         let batch = 200;
-        let xs = kernels::spd::gram_batch(n, batch, 0xdead_beef + n as u64);
+        let xs = kernels::spd::gram_batch(
+            n,
+            batch,
+            &mut kernels::rng::Rng::new(0xdead_beef + n as u64),
+        );
         for f in [
             MatFn::Sqrt,
             MatFn::InvSqrt,

@@ -117,8 +117,7 @@ pub fn geometry_checks(seed: u64) -> [f64; 4] {
         dk = dk.max(((at(h) - at(-h)) / (2.0 * h) - an).abs() / an.abs().max(1e-12));
     }
     let fx: serde_json::Value =
-        serde_json::from_str(include_str!("../../../kernels/fixtures/spd_pyriemann.json"))
-            .expect("fixture");
+        serde_json::from_str(kernels::golden::SPD_PYRIEMANN_JSON).expect("fixture");
     let mut bary: f64 = 0.0;
     for c in fx["cases"].as_array().unwrap() {
         let n = c["n"].as_u64().unwrap() as usize;

@@ -8,10 +8,10 @@
 //! `cargo bench -p sinkhorn-newton` (add `-- --quick` for a fast pass).
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use harness::book::{PerfFile, criterion_mean_seconds, publish_perf, this_machine};
 use harness::store::{now_iso8601, workspace_root};
 use kernels::membw::{copy_bytes, parallel_copy};
 use kernels::ot::LogSinkhorn;
+use kernels::perf::{PerfFile, criterion_mean_seconds, publish_perf, this_machine};
 use sinkhorn_newton::experiment::lap_cost;
 use sinkhorn_newton::method::{SnsConfig, sinkhorn, sns};
 use std::hint::black_box;

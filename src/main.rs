@@ -164,6 +164,7 @@ fn main() -> ExitCode {
                 seed,
                 device,
                 force,
+                quiet: false,
             },
         ),
         Some(Command::Book) => book_data(&root).and_then(|d| build(&root, d)).map(|index| {

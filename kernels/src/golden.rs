@@ -1,0 +1,9 @@
+//! Golden fixtures of reference implementations that reproductions reuse, exposed through the
+//! crate so that no other crate reaches into `kernels/` by a relative path.
+//!
+//! Each is the JSON text a script in `kernels/fixtures/` wrote with pinned versions; the
+//! consumers parse it into their own typed structs.
+
+/// pyRiemann 0.12 on batches of SPD matrices (`kernels/fixtures/generate_spd.py`): BW barycenter,
+/// AIRM Karcher mean and distances for sizes 3, 6, 10 and condition numbers up to 1e6.
+pub const SPD_PYRIEMANN_JSON: &str = include_str!("../fixtures/spd_pyriemann.json");
