@@ -5,9 +5,13 @@
 
 use clap::{Parser, Subcommand};
 use harness::book::{BookData, build, load_perf};
-use harness::runner::{DeviceChoice, Outcome, RunOptions, resolve_device, run};
+use harness::runner::{
+    DeviceChoice, Freshness, Outcome, RunOptions, freshness, resolve_device, run,
+};
+use harness::store::ResultFile;
 use harness::store::{load, load_file, recorded_full_path, workspace_root};
 use harness::{Reproduction, Scale};
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -45,7 +49,15 @@ enum Command {
         /// Re-run even when the stored result is current.
         #[arg(long)]
         force: bool,
+        /// Only papers whose full-scale record (`book/data/full/<id>.json`) is stale or missing.
+        #[arg(long)]
+        stale: bool,
+        /// Also write each full-scale result as the committed record `book/data/full/<id>.json`.
+        #[arg(long)]
+        record: bool,
     },
+    /// Which results and full-scale records are current, stale or missing.
+    Status,
     /// Render figures and build the book from the stored results.
     Book,
 }
@@ -71,8 +83,32 @@ fn select(ids: &[String]) -> Result<Vec<&'static dyn Reproduction>, String> {
     Ok(chosen)
 }
 
-fn run_many(root: &Path, ids: &[String], opts: &RunOptions) -> Result<bool, String> {
-    let chosen = select(ids)?;
+/// What to do besides running: narrow to stale records, write records.
+#[derive(Clone, Copy, Default)]
+struct Selection {
+    stale: bool,
+    record: bool,
+}
+
+fn run_many(
+    root: &Path,
+    ids: &[String],
+    opts: &RunOptions,
+    sel: Selection,
+) -> Result<bool, String> {
+    if (sel.stale || sel.record) && opts.scale != Scale::Full {
+        return Err("--stale and --record are about full-scale records: add --scale full".into());
+    }
+    let mut chosen = select(ids)?;
+    if sel.stale {
+        chosen.retain(|r| !matches!(record_state(root, r.meta()), RecordState::Current(_)));
+        if chosen.is_empty() {
+            eprintln!("every selected full-scale record is current");
+            return Ok(true);
+        }
+        let names: Vec<&str> = chosen.iter().map(|r| r.meta().id).collect();
+        eprintln!("stale or missing full-scale records: {}", names.join(", "));
+    }
     let (device, notice) = resolve_device(opts.device)?;
     if let Some(n) = notice {
         eprintln!("notice: {n}");
@@ -81,11 +117,19 @@ fn run_many(root: &Path, ids: &[String], opts: &RunOptions) -> Result<bool, Stri
     for repro in chosen {
         let id = repro.meta().id;
         match run(root, repro, opts, &device) {
-            Outcome::Reused(f) => eprintln!(
-                "{id}: current result reused ({} claims; --force re-runs)",
-                f.report.claims.len()
-            ),
+            Outcome::Reused(f) => {
+                eprintln!(
+                    "{id}: current result reused ({} claims; --force re-runs)",
+                    f.report.claims.len()
+                );
+                if sel.record {
+                    write_record(root, &f)?;
+                }
+            }
             Outcome::Ran(f, path) => {
+                if sel.record {
+                    write_record(root, &f)?;
+                }
                 eprintln!(
                     "{id}: {:.1} s, wrote {}",
                     f.provenance.wall_time_s,
@@ -104,42 +148,132 @@ fn run_many(root: &Path, ids: &[String], opts: &RunOptions) -> Result<bool, Stri
     Ok(all_ok)
 }
 
+/// Copies a full-scale result to its committed record, atomically.
+fn write_record(root: &Path, file: &ResultFile) -> Result<(), String> {
+    let path = recorded_full_path(root, &file.id);
+    let tmp = path.with_extension("json.tmp");
+    let text = serde_json::to_string_pretty(file).expect("results serialise") + "\n";
+    std::fs::create_dir_all(path.parent().expect("a folder"))
+        .and_then(|_| std::fs::write(&tmp, text))
+        .and_then(|_| std::fs::rename(&tmp, &path))
+        .map_err(|e| format!("cannot write the record {}: {e}", path.display()))?;
+    eprintln!("{}: recorded {}", file.id, path.display());
+    Ok(())
+}
+
+/// The full-scale result the book shows for a paper: a local run, else the committed record.
+fn shown_full(root: &Path, id: &str) -> Result<Option<ResultFile>, String> {
+    match load(root, id, Scale::Full).map_err(|e| e.to_string())? {
+        Some(f) => Ok(Some(f)),
+        None => load_file(&recorded_full_path(root, id), id).map_err(|e| e.to_string()),
+    }
+}
+
+/// State of the committed full-scale record of a paper.
+enum RecordState {
+    Current(Box<ResultFile>),
+    Stale(String),
+    Missing,
+    Unreadable(String),
+}
+
+fn record_state(root: &Path, meta: &harness::Meta) -> RecordState {
+    match load_file(&recorded_full_path(root, meta.id), meta.id) {
+        Ok(None) => RecordState::Missing,
+        Err(e) => RecordState::Unreadable(e.to_string()),
+        Ok(Some(f)) => match freshness(root, meta, &f) {
+            Freshness::Current => RecordState::Current(Box::new(f)),
+            Freshness::Stale { commit } => RecordState::Stale(commit),
+        },
+    }
+}
+
+fn status(root: &Path) -> Result<bool, String> {
+    let mut out = std::io::stdout().lock();
+    let (mut stale, mut missing) = (0, 0);
+    for r in registry() {
+        let m = r.meta();
+        let ci = match load(root, m.id, Scale::Ci) {
+            Ok(None) => "not run".to_string(),
+            Ok(Some(f)) => match freshness(root, m, &f) {
+                Freshness::Current => "current".into(),
+                Freshness::Stale { commit } => format!("stale (ran at {commit})"),
+            },
+            Err(e) => e.to_string(),
+        };
+        let full = match record_state(root, m) {
+            RecordState::Current(f) => format!("current ({})", f.provenance.finished_at),
+            RecordState::Stale(commit) => {
+                stale += 1;
+                format!("STALE: recorded at {commit}, inputs changed since")
+            }
+            RecordState::Missing => {
+                missing += 1;
+                "missing".into()
+            }
+            RecordState::Unreadable(e) => {
+                stale += 1;
+                e
+            }
+        };
+        if writeln!(out, "{:<22} ci: {ci:<24} full record: {full}", m.id).is_err() {
+            return Ok(true);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{stale} stale and {missing} missing full-scale records; \
+         `cargo run --release -- run all --scale full --stale --record` refreshes them"
+    );
+    Ok(true)
+}
+
 fn book_data(root: &Path) -> Result<BookData, String> {
     let mut papers = Vec::new();
     let mut full = std::collections::BTreeMap::new();
+    let mut full_stale = std::collections::BTreeMap::new();
     for r in registry() {
         let id = r.meta().id;
         let result = load(root, id, Scale::Ci).map_err(|e| e.to_string())?;
         papers.push((r.meta().clone(), result));
         // A local full-scale run wins over the committed record.
-        let local = load(root, id, Scale::Full).map_err(|e| e.to_string())?;
-        let recorded = match local {
-            Some(f) => Some(f),
-            None => load_file(&recorded_full_path(root, id), id).map_err(|e| e.to_string())?,
-        };
-        if let Some(f) = recorded {
+        if let Some(f) = shown_full(root, id)? {
+            if let Freshness::Stale { commit } = freshness(root, r.meta(), &f) {
+                full_stale.insert(id.to_string(), commit);
+            }
             full.insert(id.to_string(), f);
         }
     }
     Ok(BookData {
         papers,
         full,
+        full_stale,
         perf: load_perf(root)?,
     })
 }
 
+/// Prints every paper with its claims; a closed pipe (`repro list | head`) ends it quietly.
 fn list(root: &Path) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
     for r in registry() {
         let m = r.meta();
-        println!("{:<18} {} ({} {})", m.id, m.title, m.venue, m.year);
+        let mut text = format!("{:<18} {} ({} {})\n", m.id, m.title, m.venue, m.year);
         match load(root, m.id, Scale::Ci) {
             Ok(Some(f)) => {
                 for c in &f.report.claims {
-                    println!("    {:<12} {:<22} {}", c.id, c.verdict.label(), c.statement);
+                    text += &format!(
+                        "    {:<12} {:<22} {}\n",
+                        c.id,
+                        c.verdict.label(),
+                        c.statement
+                    );
                 }
             }
-            Ok(None) => println!("    not yet run"),
-            Err(e) => println!("    {e}"),
+            Ok(None) => text += "    not yet run\n",
+            Err(e) => text += &format!("    {e}\n"),
+        }
+        if out.write_all(text.as_bytes()).is_err() {
+            return Ok(());
         }
     }
     Ok(())
@@ -156,6 +290,8 @@ fn main() -> ExitCode {
             device,
             seed,
             force,
+            stale,
+            record,
         }) => run_many(
             &root,
             &ids,
@@ -166,12 +302,20 @@ fn main() -> ExitCode {
                 force,
                 quiet: false,
             },
+            Selection { stale, record },
         ),
+        Some(Command::Status) => status(&root),
         Some(Command::Book) => book_data(&root).and_then(|d| build(&root, d)).map(|index| {
             println!("{}", index.display());
             true
         }),
-        None => run_many(&root, &["all".into()], &RunOptions::default()).and_then(|ok| {
+        None => run_many(
+            &root,
+            &["all".into()],
+            &RunOptions::default(),
+            Selection::default(),
+        )
+        .and_then(|ok| {
             let index = build(&root, book_data(&root)?)?;
             println!("book: {}", index.display());
             Ok(ok)

@@ -115,6 +115,7 @@ fn the_book_carries_the_numbers_of_the_results_file() {
             })
             .collect(),
         full: Default::default(),
+        full_stale: Default::default(),
         perf: Default::default(),
     };
     let index = build(&root, data).expect("the book builds");

@@ -14,6 +14,9 @@
 //! | `{{deviations}}`, `{{code-notes}}` | deviations from the paper; notes on the official code |
 //! | `{{claims-all}}`, `{{errata-all}}` | every paper's claims; every paper's code notes |
 //! | `{{perf FAMILY}}` | the benchmark table recorded in `book/data/perf/FAMILY.json` |
+//! | `{{records}}` | every paper's full-scale record: current, stale (inputs changed) or none |
+//!
+//! A chapter whose full-scale record is stale gets a banner under its title.
 //!
 //! In a chapter under `papers/<id>.md` keys refer to that paper's `ci` result; `other-id:KEY`
 //! reaches another paper, `@full:KEY` (or `id@full:KEY`, `{{header @full}}`) the `full`-scale
@@ -38,6 +41,8 @@ pub struct BookData {
     pub papers: Vec<(Meta, Option<ResultFile>)>,
     /// `full`-scale results by id (a local run, or the committed record in `book/data/full/`).
     pub full: BTreeMap<String, ResultFile>,
+    /// `full`-scale records whose inputs changed since they were recorded: id → commit recorded at.
+    pub full_stale: BTreeMap<String, String>,
     /// Benchmark tables by family, from `book/data/perf/*.json`.
     pub perf: BTreeMap<String, PerfFile>,
 }
@@ -125,7 +130,11 @@ impl Preprocessor for ReproPreprocessor {
                 let path = ch.path.clone().unwrap_or_default();
                 let paper = paper_of(&path);
                 let depth = path.components().count().saturating_sub(1);
-                match expand(&ch.content, paper.as_deref(), depth, &self.data) {
+                let content = match paper.as_deref().and_then(|id| self.data.full_stale.get(id)) {
+                    Some(commit) => with_stale_banner(&ch.content, commit),
+                    None => ch.content.clone(),
+                };
+                match expand(&content, paper.as_deref(), depth, &self.data) {
                     Ok(text) => ch.content = text,
                     Err(e) => errors.push(format!("{}: {e}", path.display())),
                 }
@@ -136,6 +145,26 @@ impl Preprocessor for ReproPreprocessor {
         } else {
             Err(anyhow_error(errors.join("\n")))
         }
+    }
+}
+
+/// The banner a chapter carries when its full-scale record is stale, placed under its title.
+pub fn stale_banner(commit: &str) -> String {
+    format!(
+        "\n> **Stale full-scale record:** recorded at commit `{commit}`; the inputs that produce it \
+         (this crate, the kernels, the harness's measuring code or `Cargo.lock`) changed since, so \
+         its `@full` numbers and verdicts may not be what the code computes now. \
+         `cargo run --release -- run all --scale full --stale --record` refreshes it.\n"
+    )
+}
+
+fn with_stale_banner(content: &str, commit: &str) -> String {
+    let banner = stale_banner(commit);
+    match content.find('\n') {
+        Some(end) if content.starts_with("# ") => {
+            format!("{}\n{banner}{}", &content[..end], &content[end..])
+        }
+        _ => format!("{banner}\n{content}"),
     }
 }
 
@@ -190,6 +219,7 @@ const DIRECTIVES: &[&str] = &[
     "claims-all",
     "errata-all",
     "perf",
+    "records",
 ];
 
 fn directive(
@@ -202,6 +232,7 @@ fn directive(
     match name {
         "claims-all" => return Ok(claims_all(data)),
         "errata-all" => return Ok(errata_all(data)),
+        "records" => return Ok(records_table(data)),
         "perf" => {
             let family = args.first().ok_or("perf needs a family")?;
             return Ok(match data.perf.get(*family) {
@@ -597,6 +628,41 @@ fn claims_all(data: &BookData) -> String {
     s
 }
 
+/// Every paper's committed full-scale record: current, stale (with the commit it was recorded
+/// at), or none yet.
+fn records_table(data: &BookData) -> String {
+    let mut s = String::from("\n| paper | full-scale record | recorded |\n|---|---|---|\n");
+    let mut stale = 0;
+    for (meta, _) in &data.papers {
+        let (state, when) = match (data.full.get(meta.id), data.full_stale.get(meta.id)) {
+            (None, _) => ("none yet".to_string(), "—".to_string()),
+            (Some(f), Some(commit)) => {
+                stale += 1;
+                (
+                    format!(
+                        "<span class=\"verdict verdict-no\">stale</span> recorded at `{commit}`, inputs changed since"
+                    ),
+                    f.provenance.finished_at.clone(),
+                )
+            }
+            (Some(f), None) => ("current".to_string(), f.provenance.finished_at.clone()),
+        };
+        let _ = writeln!(
+            s,
+            "| [{}](papers/{}.md) | {state} | {when} |",
+            meta.short_name, meta.id
+        );
+    }
+    let _ = write!(
+        s,
+        "\n{} of {} records are stale. `cargo run --release -- status` lists them; \
+         `cargo run --release -- run all --scale full --stale --record` refreshes them.\n",
+        stale,
+        data.full.len()
+    );
+    s
+}
+
 fn errata_all(data: &BookData) -> String {
     let mut s = String::new();
     for (meta, result) in &data.papers {
@@ -642,10 +708,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_stale_record_puts_a_banner_under_the_title() {
+        let text = with_stale_banner("# SNS\n\nBody.\n", "abc123");
+        assert!(text.starts_with("# SNS\n"), "{text}");
+        assert!(text.contains("**Stale full-scale record:** recorded at commit `abc123`"));
+        assert!(text.find("Stale").unwrap() < text.find("Body.").unwrap());
+    }
+
+    #[test]
     fn unknown_ids_and_keys_are_errors_and_plain_braces_pass() {
         let data = BookData {
             papers: vec![],
             full: BTreeMap::new(),
+            full_stale: BTreeMap::new(),
             perf: BTreeMap::new(),
         };
         assert!(

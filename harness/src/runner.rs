@@ -100,6 +100,33 @@ pub fn ci_result_for_tests(root: &Path, repro: &dyn Reproduction) -> ResultFile 
     }
 }
 
+/// Whether a stored result still matches the inputs that would produce it now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// Its input hash equals a recomputation from the current files.
+    Current,
+    /// Its inputs changed since it was recorded at `commit`.
+    Stale { commit: String },
+}
+
+/// Recomputes the input hash of a stored result from the current files and compares. The device
+/// key is read back from the record's provenance (the CPU, or the GPU's name).
+pub fn freshness(root: &Path, meta: &crate::contract::Meta, file: &ResultFile) -> Freshness {
+    let p = &file.provenance;
+    let key = if p.device.starts_with("CPU") {
+        "cpu".to_string()
+    } else {
+        p.device_key.clone()
+    };
+    if store::input_hash(root, meta, p.scale, p.seed, &key) == file.input_hash {
+        Freshness::Current
+    } else {
+        Freshness::Stale {
+            commit: p.git_commit[..p.git_commit.len().min(10)].to_string(),
+        }
+    }
+}
+
 fn device_key(d: &Device) -> String {
     match d {
         Device::Cpu { .. } => "cpu".into(),
@@ -170,6 +197,7 @@ pub fn run(root: &Path, repro: &dyn Reproduction, opts: &RunOptions, device: &De
             cpu: cpu_model(),
             threads: kernels::device::cpu_threads(),
             device: device.to_string(),
+            device_key: device_key(device),
             gpu,
             scale: opts.scale,
             seed: opts.seed,

@@ -23,6 +23,10 @@ pub struct Provenance {
     pub threads: usize,
     /// The device the run used, in words ("CPU (2 threads)", or the GPU's name and driver).
     pub device: String,
+    /// The device as the input hash names it (`cpu`, `cuda:<name>`); empty in older records,
+    /// which ran on the CPU.
+    #[serde(default)]
+    pub device_key: String,
     /// GPU found on the machine, if any, even when the run used the CPU.
     pub gpu: Option<String>,
     pub scale: Scale,
