@@ -2,6 +2,8 @@
 
 use harness::Reproduction;
 
+pub mod scaffold;
+
 /// Every reproduction, in book order.
 pub fn registry() -> Vec<&'static dyn Reproduction> {
     vec![

@@ -58,6 +58,12 @@ enum Command {
     },
     /// Which results and full-scale records are current, stale or missing.
     Status,
+    /// Start a new reproduction: copy the mould `harness/template` to `reproductions/<id>/` and
+    /// write a chapter skeleton; prints the remaining lines to add.
+    New {
+        /// The paper's id: lowercase letters, digits and dashes (e.g. `m-fac`).
+        id: String,
+    },
     /// Render figures and build the book from the stored results.
     Book,
 }
@@ -305,6 +311,10 @@ fn main() -> ExitCode {
             Selection { stale, record },
         ),
         Some(Command::Status) => status(&root),
+        Some(Command::New { id }) => repro::scaffold::new_paper(&root, &id).map(|steps| {
+            println!("{steps}");
+            true
+        }),
         Some(Command::Book) => book_data(&root).and_then(|d| build(&root, d)).map(|index| {
             println!("{}", index.display());
             true

@@ -4,7 +4,6 @@
 use harness::Reproduction;
 use harness::book::{BookData, build, stat_text};
 use harness::report::Stat;
-use harness::runner::{Outcome, RunOptions, run};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -90,20 +89,12 @@ fn the_book_carries_the_numbers_of_the_results_file() {
         &harness::store::workspace_root().join("book"),
         &root.join("book"),
     );
+    // SNS's ci result through the runner in the workspace: shared with SNS's snapshot test (and
+    // `cargo run`), so the suite runs it once.
     let sns = &sinkhorn_newton::REPRODUCTION;
-    let opts = RunOptions::default();
-    let device = kernels::device::Device::cpu();
-    let file = match run(&root, sns, &opts, &device) {
-        Outcome::Ran(f, path) => {
-            assert!(path.starts_with(&root));
-            f
-        }
-        other => panic!("expected a run, got {other:?}"),
-    };
-    // A second run with nothing changed reuses the result.
-    assert!(matches!(
-        run(&root, sns, &opts, &device),
-        Outcome::Reused(_)
+    let file = Box::new(harness::runner::ci_result_for_tests(
+        &harness::store::workspace_root(),
+        sns,
     ));
     let data = BookData {
         // Every chapter must build; only SNS has a result here, the others show "not yet run".
@@ -227,7 +218,13 @@ mod failures {
                 year: 2026,
                 arxiv: "0000.00000",
                 official_code: "none",
-                crate_dir: Box::leak(dir.to_string_lossy().into_owned().into_boxed_str()),
+                // The fake crate's own folder (its files are part of the input hash).
+                crate_dir: Box::leak(
+                    dir.join("crate")
+                        .to_string_lossy()
+                        .into_owned()
+                        .into_boxed_str(),
+                ),
             },
             panic,
         }
@@ -236,6 +233,8 @@ mod failures {
     #[test]
     fn divergence_is_recorded_and_a_panic_keeps_the_previous_result() {
         let root = super::temp_root("failures");
+        std::fs::create_dir_all(root.join("crate")).unwrap();
+        std::fs::write(root.join("crate/lib.rs"), "// the fake crate").unwrap();
         let device = kernels::device::Device::cpu();
         let opts = RunOptions::default();
         let file = match run(&root, &fake(false, &root), &opts, &device) {
@@ -246,6 +245,25 @@ mod failures {
         assert!(
             matches!(&file.report.claims[1].verdict, Verdict::Failed(r) if r.contains("diverged"))
         );
+        // Nothing changed: the stored result is reused, and it is current.
+        assert!(matches!(
+            run(&root, &fake(false, &root), &opts, &device),
+            Outcome::Reused(_)
+        ));
+        assert_eq!(
+            harness::runner::freshness(&root, &fake(false, &root).meta, &file),
+            harness::runner::Freshness::Current
+        );
+        // A changed input (a file of the crate) makes it stale and re-runs it.
+        std::fs::write(root.join("crate/extra.rs"), "// a new input").unwrap();
+        assert!(matches!(
+            harness::runner::freshness(&root, &fake(false, &root).meta, &file),
+            harness::runner::Freshness::Stale { .. }
+        ));
+        assert!(matches!(
+            run(&root, &fake(false, &root), &opts, &device),
+            Outcome::Ran(..)
+        ));
         let before = std::fs::read_to_string(root.join("results/fake.json")).unwrap();
         let forced = RunOptions {
             force: true,
@@ -261,4 +279,59 @@ mod failures {
         );
         std::fs::remove_dir_all(&root).unwrap();
     }
+}
+
+/// `repro new` copies the mould with the names changed, writes the chapter skeleton, and refuses
+/// bad or taken ids without writing anything.
+#[test]
+fn new_paper_copies_the_template() {
+    let root = temp_root("new");
+    copy_dir(
+        &harness::store::workspace_root().join("harness/template"),
+        &root.join("harness/template"),
+    );
+    let new = |id: &str| {
+        repro()
+            .args(["new", id])
+            .env("REPRO_ROOT", &root)
+            .output()
+            .unwrap()
+    };
+    let out = new("toy-paper");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("&toy_paper::REPRODUCTION"));
+    let manifest =
+        std::fs::read_to_string(root.join("reproductions/toy-paper/Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"toy-paper\""), "{manifest}");
+    for room in [
+        "lib",
+        "method",
+        "experiment",
+        "claims",
+        "presentation",
+        "notes",
+    ] {
+        let text =
+            std::fs::read_to_string(root.join(format!("reproductions/toy-paper/src/{room}.rs")))
+                .unwrap();
+        assert!(
+            !text.contains("paper-template") && !text.contains("paper_template"),
+            "{room}"
+        );
+    }
+    let snapshot =
+        std::fs::read_to_string(root.join("reproductions/toy-paper/tests/snapshot.rs")).unwrap();
+    assert!(snapshot.contains("toy_paper::REPRODUCTION"));
+    assert!(root.join("book/src/papers/toy-paper.md").exists());
+    // Taken, registered and malformed ids are refused.
+    let again = new("toy-paper");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+    assert!(String::from_utf8_lossy(&new("gcr").stderr).contains("already a registered"));
+    assert!(String::from_utf8_lossy(&new("Bad_Id").stderr).contains("invalid paper id"));
+    std::fs::remove_dir_all(&root).unwrap();
 }

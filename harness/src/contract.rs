@@ -101,6 +101,26 @@ impl fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
+/// A reproduction as a value: its metadata and its run function. A crate writes
+/// `pub static REPRODUCTION: Paper = Paper { meta: Meta { … }, run };` instead of a type with an
+/// `impl Reproduction` of its own.
+pub struct Paper {
+    pub meta: Meta,
+    /// Runs the experiments and returns the report *before* [`Report::finalize`]; the verdicts are
+    /// computed by [`Reproduction::run`].
+    pub run: fn(&Ctx) -> Result<Report, RunError>,
+}
+
+impl Reproduction for Paper {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn run(&self, ctx: &Ctx) -> Result<Report, RunError> {
+        (self.run)(ctx).map(Report::finalize)
+    }
+}
+
 /// One paper's reproduction.
 pub trait Reproduction: Sync {
     fn meta(&self) -> &Meta;

@@ -8,6 +8,7 @@
 
 pub mod book;
 pub mod contract;
+pub mod grid;
 pub mod math;
 pub mod numbers;
 pub mod plot;
@@ -21,7 +22,7 @@ pub mod snapshot;
 pub mod stats;
 pub mod store;
 
-pub use contract::{Ctx, Meta, Reproduction, RunError, Scale};
+pub use contract::{Ctx, Meta, Paper, Reproduction, RunError, Scale};
 pub use report::{
     Aggregate, Cell, Check, Claim, CodeNote, Deviation, Figure, Guide, PaperValue, Provenance,
     Report, Role, Rule, Series, Stat, Table, Tol, Verdict,

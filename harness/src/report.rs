@@ -624,7 +624,15 @@ fn decide(claim: &mut Claim, metrics: &BTreeMap<String, Vec<f64>>) -> Verdict {
             return Verdict::Failed(why);
         }
     }
-    let describe = |c: &Check| format!("{} {}", c.metric, c.rule);
+    let describe = |c: &Check| match c.tie {
+        Some(res) => format!(
+            "{} {} (beyond the tie band {})",
+            c.metric,
+            c.rule,
+            crate::numbers::fmt(res)
+        ),
+        None => format!("{} {}", c.metric, c.rule),
+    };
     let fired: Vec<String> = claim
         .checks
         .iter()

@@ -157,6 +157,13 @@ pub fn norm_ppf(p: f64) -> f64 {
     x
 }
 
+/// The resolution of an accuracy measured on `n_test` examples: one example. The suite's rule
+/// for comparisons of seed-mean accuracies: a difference within it (less than one test example
+/// per seed) is a tie.
+pub fn accuracy_resolution(n_test: usize) -> f64 {
+    1.0 / n_test as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

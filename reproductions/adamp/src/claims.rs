@@ -13,6 +13,17 @@ use kernels::optim::{Projection, View, project, projection_view};
 use rayon::prelude::*;
 
 const MUS: [f32; 4] = [0.0, 0.9, 0.95, 0.99];
+/// The card's robustness grid (learning rates, steps) and the alignment target.
+const ROBUST_LRS: [f32; 3] = [0.01, 0.1, 0.3];
+const ROBUST_STEPS: usize = 1000;
+const COS_TARGET: f64 = 0.9999;
+/// The project page's norms at μ = 0.9 and 0.99, and the card's grid fit of the toy's setting
+/// to them (the values that fit produces; A3 is a calibration against them).
+const PAGE_NORMS: (f64, f64) = (2.93, 27.87);
+const FIT_NORMS: (f64, f64) = (2.923, 27.84);
+/// A4-acc: a projected optimizer below its baseline by more than this many standard errors
+/// falsifies the claim.
+const A4_FALSIFY_Z: f64 = 2.0;
 /// Reported for "not reached within the run".
 const NEVER: f64 = (STEPS + 1) as f64;
 
@@ -61,7 +72,7 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
             &format!("toy.steps9999.{k}"),
             &format!("steps to cos > 0.9999, {k} (501: not within 500)"),
             "steps",
-            (0..4).map(|i| steps(get(i), 0.9999)).collect(),
+            (0..4).map(|i| steps(get(i), COS_TARGET)).collect(),
             Tol::Exact,
         );
     }
@@ -92,14 +103,14 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
         "a3.err_09",
         "|‖w₅₀₀‖(SGDM, μ = 0.9) − 2.923|",
         "",
-        vec![(ns[1] - 2.923).abs()],
+        vec![(ns[1] - FIT_NORMS.0).abs()],
         toy_tol(),
     );
     report.metric(
         "a3.err_099",
         "|‖w₅₀₀‖(SGDM, μ = 0.99) − 27.84|",
         "",
-        vec![(ns[3] - 27.84).abs()],
+        vec![(ns[3] - FIT_NORMS.1).abs()],
         toy_tol(),
     );
     let s4 = |k: &str| {
@@ -120,14 +131,15 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
     // Robustness over learning rates, 1000 steps (the card's check).
     let mut ratio = Vec::new();
     let mut gap = Vec::new();
-    for lr in [0.01f32, 0.1, 0.3] {
+    for lr in ROBUST_LRS {
         for mu in [0.9f32, 0.95, 0.99] {
             let (a, b) = (
-                toy(mu, false, lr, 1000, ANGLE_DEG),
-                toy(mu, true, lr, 1000, ANGLE_DEG),
+                toy(mu, false, lr, ROBUST_STEPS, ANGLE_DEG),
+                toy(mu, true, lr, ROBUST_STEPS, ANGLE_DEG),
             );
             ratio.push(a.final_norm() / b.final_norm());
-            let st = |r: &crate::method::ToyRun| r.steps_to(0.9999).map_or(1001.0, |s| s as f64);
+            let never = (ROBUST_STEPS + 1) as f64;
+            let st = |r: &crate::method::ToyRun| r.steps_to(COS_TARGET).map_or(never, |s| s as f64);
             gap.push(st(&a) - st(&b));
         }
     }
@@ -274,12 +286,17 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
         "a4.acc_gap",
         "mean accuracy, projected − baseline: SGDP − SGD, AdamP − AdamW",
         "",
-        acc_gap,
+        acc_gap.clone(),
         Tol::Close {
             rel: 0.0,
             abs: 0.01,
         },
     );
+    let z: Vec<f64> = acc_gap
+        .iter()
+        .zip(&noise)
+        .map(|(g, se)| g / se.max(1e-12))
+        .collect();
     report.metric(
         "a4.acc_gap_se",
         "standard error of those differences",
@@ -290,8 +307,15 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
             abs: 0.01,
         },
     );
+    report.metric(
+        "a4.acc_gap_z",
+        "those differences in standard errors: SGDP − SGD, AdamP − AdamW",
+        "",
+        z,
+        Tol::Close { rel: 0.0, abs: 0.5 },
+    );
 
-    claims(report);
+    claims(report, net.test);
     tables(report);
     figures(report, &runs, &mean_curves);
     report.deviations = deviations(&net);
@@ -355,14 +379,31 @@ fn norm(a: &[f32]) -> f64 {
     dot(a, a).sqrt()
 }
 
-fn claims(report: &mut Report) {
-    let derived = |v: &str| {
-        pv(
-            v,
-            "card's grid fit of the project page's toy",
-            Provenance::Derived,
-        )
+fn claims(report: &mut Report, n_test: usize) {
+    let tie = stats::accuracy_resolution(n_test);
+    let mus = [f64::from(MUS[1]), f64::from(MUS[2]), f64::from(MUS[3])];
+    let lrs = ROBUST_LRS.map(f64::from);
+    let toy_setting = [ANGLE_DEG, f64::from(LR), STEPS as f64];
+    // A2's reference is what the official rule computes here (kernels::optim::Sgdp matches the
+    // adamp 0.3.0 package step by step, kernels/tests/optim_torch.rs), not the card's column.
+    let steps = |k: &str| {
+        report.get(&format!("toy.steps9999.{k}")).unwrap().values[1..]
+            .iter()
+            .map(|&v| {
+                if v >= NEVER {
+                    "never".to_string()
+                } else {
+                    harness::numbers::fmt(v)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" / ")
     };
+    let a2_reference = format!(
+        "official SGDP rule (adamp 0.3.0, run here): {} steps vs SGDM {}; the card's SGDP 49 / 45 / 51 is an SGDP without the in-place buffer projection",
+        steps("sgdp"),
+        steps("sgd")
+    );
     report.claim(
         Claim::new(
             "A1",
@@ -371,25 +412,34 @@ fn claims(report: &mut Report) {
         )
         .check(Check::each("a1.norm_ratio", Rule::AtLeast(1.0 + 1e-9)))
         .check(Check::each("a1.norm_increase", Rule::AtLeast(0.0)))
-        .check(Check::each("a1.lr_ratio", Rule::AtLeast(1.0 + 1e-9))),
+        .check(Check::each("a1.lr_ratio", Rule::AtLeast(1.0 + 1e-9)))
+        .settings(&[1.0, 0.0, ROBUST_STEPS as f64])
+        .settings(&toy_setting)
+        .settings(&mus)
+        .settings(&lrs),
     );
     report.claim(
         Claim::new(
             "A2",
             "Same toy: SGDP reaches cos > 0.9999 in fewer steps than momentum SGD for every μ ∈ {0.9, 0.95, 0.99}, also at lr ∈ {0.01, 0.1, 0.3} over 1000 steps.",
-            derived("SGDP 49 / 45 / 51 steps vs SGDM 159 / 220 / never"),
+            pv(&a2_reference, "official package's rule; card's table", Provenance::Code),
         )
         .check(Check::each("a2.step_gap", Rule::AtLeast(1.0)))
-        .check(Check::each("a2.lr_gap", Rule::AtLeast(1.0))),
+        .check(Check::each("a2.lr_gap", Rule::AtLeast(1.0)))
+        .settings(&[COS_TARGET, ROBUST_STEPS as f64])
+        .settings(&mus)
+        .settings(&lrs),
     );
     report.claim(
         Claim::new(
-            "A3",
-            "Golden values: with that setting, momentum SGD's ‖w₅₀₀‖ = 2.923 ± 0.01 (μ = 0.9) and 27.84 ± 0.1 (μ = 0.99), matching the project page's 2.93 and 27.87 within 0.3%.",
-            pv("‖w‖ grows 1 → 2.93 (μ = 0.9) and 1 → 27.87 (μ = 0.99)", "project page (clovaai.github.io/AdamP)", Provenance::Readme),
+            "A3-calibration",
+            "Calibration, not evidence: the toy's setting (170°, lr 0.02, 500 steps) was chosen by the card's grid fit to the project page's 2.93 and 27.87; the port reproduces the fit's momentum-SGD norms 2.923 ± 0.01 (μ = 0.9) and 27.84 ± 0.1 (μ = 0.99).",
+            pv("‖w‖ grows 1 → 2.93 (μ = 0.9) and 1 → 27.87 (μ = 0.99); the setting is not published", "project page (clovaai.github.io/AdamP); the card's fit", Provenance::Derived),
         )
         .check(Check::each("a3.err_09", Rule::AtMost(0.01)))
-        .check(Check::each("a3.err_099", Rule::AtMost(0.1))),
+        .check(Check::each("a3.err_099", Rule::AtMost(0.1)))
+        .settings(&toy_setting)
+        .settings(&[PAGE_NORMS.0, PAGE_NORMS.1, FIT_NORMS.0, FIT_NORMS.1, mus[0], mus[2]]),
     );
     report.claim(
         Claim::new(
@@ -397,15 +447,22 @@ fn claims(report: &mut Report) {
             "Batch-normalised MLP on the digits (5 seeds at ci): the mean growth of ‖W‖ of both hidden (scale-invariant) layers is smaller under SGDP than SGD and under AdamP than AdamW.",
             pv("projection prevents the premature decay of effective step sizes", "abstract", Provenance::Abstract),
         )
-        .check(Check::each("a4.growth_ratio", Rule::AtMost(1.0))),
+        .check(Check::each("a4.growth_ratio", Rule::AtMost(1.0)))
+        // The premise: the baselines' scale-invariant weights do grow.
+        .check(Check::mean("net.growth1.sgd", Rule::AtLeast(1.0)).control())
+        .check(Check::mean("net.growth2.sgd", Rule::AtLeast(1.0)).control())
+        .check(Check::mean("net.growth1.adamw", Rule::AtLeast(1.0)).control())
+        .check(Check::mean("net.growth2.adamw", Rule::AtLeast(1.0)).control())
+        .settings(&[seeds_ci()]),
     );
     report.claim(
         Claim::new(
             "A4-acc",
-            "Same runs: mean final test accuracy of SGDP ≥ SGD and of AdamP ≥ AdamW (the card expects a small effect; the standard errors are reported beside it).",
+            "Same runs: mean final test accuracy of SGDP ≥ SGD and of AdamP ≥ AdamW (the card expects a small effect; a difference under one test example per seed is a tie); falsified if a projected optimizer is below its baseline by more than 2 standard errors.",
             pv("uniform gains on 13 benchmarks (ImageNet +0.1 to +1.2 points [unverified])", "abstract; paper Table 2 [unverified]", Provenance::Abstract),
         )
-        .check(Check::each("a4.acc_gap", Rule::AtLeast(0.0))),
+        .check(Check::each("a4.acc_gap", Rule::AtLeast(0.0)).tie_within(tie))
+        .check(Check::each("a4.acc_gap_z", Rule::AtMost(-A4_FALSIFY_Z)).falsifier()),
     );
     report.claim(
         Claim::new(
@@ -424,6 +481,11 @@ fn claims(report: &mut Report) {
         )
         .not_testable("ImageNet training does not fit a 2-core CI run"),
     );
+}
+
+/// The seeds of the ci plan, which A4's statement names.
+fn seeds_ci() -> f64 {
+    crate::plan(harness::Scale::Ci).0 as f64
 }
 
 fn tables(report: &mut Report) {

@@ -21,6 +21,9 @@ pub struct Spec {
     pub r: f64,
 }
 
+/// The second source's frequency (Hz) in class 0 and, for the temporal effect, in class 1.
+pub const CLASS_FREQS: (f64, f64) = (10.0, 13.0);
+
 pub const SPEC: Spec = Spec {
     fs: 128.0,
     samples: 256,
@@ -77,9 +80,9 @@ pub fn simulate(effect: Effect, spec: &Spec, seed: u64) -> Epochs {
     for class in 0..2 {
         for _ in 0..spec.trials_per_class {
             let (f2, v1) = match (effect, class) {
-                (Effect::Temporal, 1) => (13.0, 1.0),
-                (Effect::Spatial, 1) => (10.0, 0.5),
-                _ => (10.0, 1.0),
+                (Effect::Temporal, 1) => (CLASS_FREQS.1, 1.0),
+                (Effect::Spatial, 1) => (CLASS_FREQS.0, 0.5),
+                _ => (CLASS_FREQS.0, 1.0),
             };
             let s = [
                 resonator(11.0, v1, spec, &mut rng),

@@ -13,8 +13,10 @@ pub fn notebook_table(opts: &[Opt]) -> Vec<(Func, Opt, f64, f64)> {
     Func::ALL
         .iter()
         .flat_map(|&f| {
-            opts.iter()
-                .map(move |&o| (f, o, run(f, o, -1.0, 0.1), run_f32(f, o, -1.0, 0.1)))
+            opts.iter().map(move |&o| {
+                let (x0, lr) = (crate::method::NOTEBOOK_X0, crate::method::NOTEBOOK_LR);
+                (f, o, run(f, o, x0, lr), run_f32(f, o, x0, lr as f32))
+            })
         })
         .collect()
 }

@@ -12,13 +12,9 @@ pub mod claims;
 pub mod experiment;
 pub mod method;
 
-use harness::{Ctx, Meta, Report, Reproduction, RunError, Scale};
+use harness::{Ctx, Meta, Paper, Report, RunError, Scale};
 
-pub struct DiffGradRepro {
-    meta: Meta,
-}
-
-pub static REPRODUCTION: DiffGradRepro = DiffGradRepro {
+pub static REPRODUCTION: Paper = Paper {
     meta: Meta {
         id: "diffgrad",
         short_name: "diffGrad",
@@ -30,6 +26,7 @@ pub static REPRODUCTION: DiffGradRepro = DiffGradRepro {
         official_code: "https://github.com/shivram1987/diffGrad (73233ba)",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
     },
+    run,
 };
 
 /// Starts for the basin fractions, seeds and epochs of the network, per scale.
@@ -47,14 +44,9 @@ pub fn plan(scale: Scale) -> (usize, u64, experiment::NetPlan) {
     }
 }
 
-impl Reproduction for DiffGradRepro {
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-
-    fn run(&self, ctx: &Ctx) -> Result<Report, RunError> {
-        let mut report = Report::default();
-        claims::record(&mut report, ctx)?;
-        Ok(report.finalize())
-    }
+/// Runs every experiment and records the report; the harness computes the verdicts.
+fn run(ctx: &Ctx) -> Result<Report, RunError> {
+    let mut report = Report::default();
+    claims::record(&mut report, ctx)?;
+    Ok(report)
 }

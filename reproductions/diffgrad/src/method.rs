@@ -176,6 +176,11 @@ impl Opt {
 /// The notebook's settings: 300 iterates (x₀ and 299 updates), β1 = 0.95, β2 = 0.999.
 pub const UPDATES: usize = 299;
 pub const BETA1: f32 = 0.95;
+pub const BETA2: f64 = 0.999;
+pub const EPS: f64 = 1e-8;
+/// The notebook's start and learning rate.
+pub const NOTEBOOK_X0: f64 = -1.0;
+pub const NOTEBOOK_LR: f64 = 0.1;
 
 /// Runs `opt` on `f` from `x0` for [`UPDATES`] steps in double precision, with the notebook's
 /// formulas (Adam: `m̂/√(v̂ + eps)`; diffGrad: `ξ m̂/(√v̂ + eps)`); returns the final x.
@@ -183,7 +188,7 @@ pub const BETA1: f32 = 0.95;
 /// Double precision matters on F2: from x₀ = −1 at lr = 0.1 the first step lands within 1e-10
 /// of the kink at −0.9, and which side it lands on decides the second gradient (−40 or ≈ 0.7).
 pub fn run(f: Func, opt: Opt, x0: f64, lr: f64) -> f64 {
-    let (b1, b2, eps) = (BETA1 as f64, 0.999f64, 1e-8);
+    let (b1, b2, eps) = (BETA1 as f64, BETA2, EPS);
     let (mut x, mut m, mut v, mut prev) = (x0, 0.0f64, 0.0f64, 0.0f64);
     for t in 1..=UPDATES as i32 {
         let g = f.grad(x);

@@ -107,6 +107,13 @@ fn split(d: &Dataset, keep: impl Fn(usize) -> bool, relabel: usize) -> Dataset {
     out
 }
 
+/// Test examples of the linear probe (30% of digits 5–9): one of them is the resolution of a
+/// probe-accuracy difference.
+pub fn probe_test_count() -> usize {
+    let target = split(&digits(), |y| y >= 5, 5);
+    target.len() - target.len() * 7 / 10
+}
+
 /// Trains the backbone and head on digits 0–4 (80% of them), then measures accuracy and class
 /// separation on the held-out 0–4 and the linear-probe accuracy on digits 5–9 (frozen features;
 /// multinomial logistic regression trained with Adam on 70%, tested on 30%).

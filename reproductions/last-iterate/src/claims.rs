@@ -10,6 +10,11 @@ pub const L1_MAX_GROWTH: f64 = 0.05;
 pub const L2_SLOPE: (f64, f64) = (-1.15, -0.85);
 pub const L3_SLOPE: (f64, f64) = (-0.45, -0.22);
 pub const L4_MAX_Z: f64 = 3.0;
+/// Control of L1–L3: a fitted slope must be resolved to a quarter of its window's width.
+pub const MAX_SLOPE_SE: f64 = 0.05;
+/// L3's tail index of the Student-t noise and the moment order p < ν the rate uses.
+pub const L3_NU: f64 = 1.6;
+pub const L3_P: f64 = 1.5;
 
 fn unverified(value: &str) -> PaperValue {
     PaperValue {
@@ -24,11 +29,13 @@ pub fn claims(report: &mut Report) {
     report.claim(
         Claim::new(
             "L1",
-            "Lipschitz convex (f = ‖x‖₁ on R¹⁰, Gaussian noise σ = 1, η_t = 1/√T, unconstrained): the log-log slope of E f(x_{T+1}) against T lies in [−0.6, −0.4], and gap·√T/log T does not grow (fitted exponent ≤ 0.05).",
+            "Lipschitz convex (f = ‖x‖₁ on R¹⁰, Gaussian noise σ = 1, η_t = 1/√T, unconstrained): the log-log slope of E f(x_{T+1}) against T lies in [−0.6, −0.4]; falsified if gap·√T/log T grows (fitted exponent above 0.05).",
             unverified("E[F(x_{T+1}) − F*] = O((G + σ) D log T / √T)"),
         )
         .check(Check::each("l1.slope", Rule::Between(L1_SLOPE.0, L1_SLOPE.1)))
-        .check(Check::each("l1.normalised_growth", Rule::AtMost(L1_MAX_GROWTH))),
+        .check(Check::each("l1.slope_se", Rule::AtMost(MAX_SLOPE_SE)).control())
+        .check(Check::each("l1.normalised_growth", Rule::AtLeast(L1_MAX_GROWTH)).falsifier())
+        .settings(&[1.0]),
     );
     report.claim(
         Claim::new(
@@ -39,7 +46,9 @@ pub fn claims(report: &mut Report) {
         .check(Check::each(
             "l2.slope",
             Rule::Between(L2_SLOPE.0, L2_SLOPE.1),
-        )),
+        ))
+        .check(Check::each("l2.slope_se", Rule::AtMost(MAX_SLOPE_SE)).control())
+        .settings(&[1.0]),
     );
     report.claim(
         Claim::new(
@@ -47,7 +56,9 @@ pub fn claims(report: &mut Report) {
             "Heavy-tailed noise (Student t, ν = 1.6, so p = 1.5 < ν; f = ‖x‖₁; η_t = T^(−2/3)): slope in [−0.45, −0.22] (predicted −1/3).",
             unverified("Õ(σ D T^((1−p)/p)) for finite p-th moment"),
         )
-        .check(Check::each("l3.slope", Rule::Between(L3_SLOPE.0, L3_SLOPE.1))),
+        .check(Check::each("l3.slope", Rule::Between(L3_SLOPE.0, L3_SLOPE.1)))
+        .check(Check::each("l3.slope_se", Rule::AtMost(MAX_SLOPE_SE)).control())
+        .settings(&[L3_NU, L3_P, 1.0, 2.0, 3.0]),
     );
     report.claim(
         Claim::new(
@@ -59,7 +70,8 @@ pub fn claims(report: &mut Report) {
                 provenance: Provenance::Derived,
             },
         )
-        .check(Check::each("l4.z", Rule::AtMost(L4_MAX_Z))),
+        .check(Check::each("l4.z", Rule::AtMost(L4_MAX_Z)))
+        .settings(&[1.0]),
     );
 }
 

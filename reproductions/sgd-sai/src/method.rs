@@ -56,22 +56,59 @@ impl Chain {
         (x, y)
     }
 
+    /// The probabilities of the successors of the pair `(a, b)` (entries may repeat a token).
+    fn successors(&self, a: usize, b: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let succ = &self.next[a * self.vocab + b];
+        (0..succ.len()).map(move |k| {
+            let prev = if k == 0 { 0.0 } else { succ[k - 1].1 };
+            (succ[k].0, succ[k].1 - prev)
+        })
+    }
+
     /// The entropy rate (nats per token) of the chain under its stationary pair distribution,
     /// estimated from a long sample: the floor of the achievable loss (ignoring the first tokens).
     pub fn entropy_rate(&self, rng: &mut Rng) -> f64 {
         let (x, _) = self.sample(1, 200_000, rng);
         let mut h = 0.0;
         for w in x.windows(2) {
-            let succ = self.next[w[0] * self.vocab + w[1]];
-            let mut prev = 0.0;
-            let mut probs = std::collections::HashMap::new();
-            for (t, c) in succ {
-                *probs.entry(t).or_insert(0.0) += c - prev;
-                prev = c;
+            // A token may appear twice among the successors: merge in a fixed (token) order.
+            let mut probs = vec![0.0; self.vocab];
+            for (t, p) in self.successors(w[0], w[1]) {
+                probs[t] += p;
             }
-            h -= probs.values().map(|p: &f64| p * p.ln()).sum::<f64>();
+            h -= probs
+                .iter()
+                .filter(|&&p| p > 0.0)
+                .map(|p| p * p.ln())
+                .sum::<f64>();
         }
         h / (x.len() - 1) as f64
+    }
+
+    /// The loss of the best *bigram* predictor, H(x_t | x_{t−1}), under the pair frequencies of
+    /// a long sample: a model whose loss is not below it has not used the token two back, which
+    /// is what this task is about.
+    pub fn bigram_entropy(&self, rng: &mut Rng) -> f64 {
+        let v = self.vocab;
+        let (x, _) = self.sample(1, 200_000, rng);
+        let mut joint = vec![0.0; v * v];
+        let weight = 1.0 / (x.len() - 1) as f64;
+        for w in x.windows(2) {
+            for (c, p) in self.successors(w[0], w[1]) {
+                joint[w[1] * v + c] += weight * p;
+            }
+        }
+        let mut h = 0.0;
+        for b in 0..v {
+            let row = &joint[b * v..(b + 1) * v];
+            let pb: f64 = row.iter().sum();
+            h -= row
+                .iter()
+                .filter(|&&q| q > 0.0)
+                .map(|q| q * (q / pb).ln())
+                .sum::<f64>();
+        }
+        h
     }
 }
 

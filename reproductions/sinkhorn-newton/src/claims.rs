@@ -151,15 +151,20 @@ pub fn record_eta(report: &mut Report, runs: &[InstanceRun]) -> String {
 
 /// Adds S1-S4 (and the low-`eta` variants) to the report.
 pub fn claims(report: &mut Report, main: &str, low: &str, n: usize) {
+    use crate::{ETA_LOW, ETA_MAIN};
     let budget = format!("⌈(2/n)(2n)²⌉ = {}", 8 * n);
+    let cfg = crate::method::SnsConfig::default();
+    let (warmup, target) = (cfg.warmup as f64, cfg.target);
     report.claim(
         Claim::new(
             "S1",
             &format!("At η = 1200, SNS (N₁ = 20, λ = 2/n) reaches marginal error ≤ 1e-10 in ≤ {S1_MAX_SNS_ITERS} total iterations, and plain Sinkhorn needs ≥ {S1_MIN_RATIO}× as many."),
             secondary("29 iterations (20 + 9) vs 56,199 for Sinkhorn; 0.34 s vs 233.36 s (n = 500, η = 1200)", "Table 1"),
         )
+        .check(Check::each(&format!("{main}.sns_final_error"), Rule::AtMost(target)))
         .check(Check::each(&format!("{main}.sns_iters"), Rule::AtMost(S1_MAX_SNS_ITERS)))
-        .check(Check::each(&format!("{main}.ratio"), Rule::AtLeast(S1_MIN_RATIO))),
+        .check(Check::each(&format!("{main}.ratio"), Rule::AtLeast(S1_MIN_RATIO)))
+        .settings(&[ETA_MAIN, warmup, cfg.lambda_times_n]),
     );
     report.claim(
         Claim::new(
@@ -167,7 +172,8 @@ pub fn claims(report: &mut Report, main: &str, low: &str, n: usize) {
             &format!("At η = 1200, after 20 Sinkhorn steps the top {budget} entries of the Hessian carry ≥ 99% of its l1 mass."),
             secondary("the Hessian is approximately sparse after early-stopped Sinkhorn (Theorem 1)", "abstract; Theorem 1"),
         )
-        .check(Check::each(&format!("{main}.top_mass"), Rule::AtLeast(S2_MIN_MASS))),
+        .check(Check::each(&format!("{main}.top_mass"), Rule::AtLeast(S2_MIN_MASS)))
+        .settings(&[ETA_MAIN, warmup, cfg.lambda_times_n, (8 * n) as f64]),
     );
     report.claim(
         Claim::new(
@@ -177,19 +183,26 @@ pub fn claims(report: &mut Report, main: &str, low: &str, n: usize) {
         )
         .check(Check::each("pot.plan_l1", Rule::AtMost(S3_MAX_PLAN_L1)))
         .check(Check::each(&format!("{main}.cost_gap_ratio"), Rule::Between(0.0, 1.0)))
-        .check(Check::each(&format!("{low}.cost_gap_ratio"), Rule::Between(0.0, 1.0))),
+        .check(Check::each(&format!("{low}.cost_gap_ratio"), Rule::Between(0.0, 1.0)))
+        // Controls: SNS converged on the fixture, and the exact optimum agrees with SciPy/POT.
+        .check(Check::each("pot.sns_error", Rule::AtMost(target)).control())
+        .check(Check::each("pot.lap_diff", Rule::AtMost(1e-9)).control())
+        .check(Check::each("pot.emd_diff", Rule::AtMost(1e-12)).control())
+        .settings(&[ETA_LOW]),
     );
     report.claim(
         Claim::new(
             "S4",
-            "The analytic gradient and Hessian of f match central differences; M is diagonally dominant before and after sparsification; (1, −1) is in the null space of the Hessian.",
+            "The analytic gradient and Hessian of f match central differences; M is diagonally dominant before and after sparsification; (1ₙ, −1ₘ) is in the null space of the Hessian.",
             derived("∇f = (r − P1, c − Pᵀ1); ∇²f = −η[[diag(P1), P], [Pᵀ, diag(Pᵀ1)]]", "paper §3, sign as derived"),
         )
         .check(Check::each("unit.grad_rel_err", Rule::AtMost(1e-6)))
         .check(Check::each("unit.hvp_rel_err", Rule::AtMost(1e-5)))
         .check(Check::each("unit.dd_margin_dense", Rule::AtLeast(-1e-12)))
         .check(Check::each("unit.dd_margin_sparse", Rule::AtLeast(-1e-12)))
-        .check(Check::each("unit.null_residual", Rule::AtMost(1e-12))),
+        .check(Check::each("unit.null_residual", Rule::AtMost(1e-12)))
+        // Dupé's sign error (−M used as +M) gives a Hessian-vector error of about 2.
+        .check(Check::each("unit.hvp_rel_err", Rule::AtLeast(1.0)).falsifier()),
     );
     report.claim(
         Claim::new(
@@ -197,8 +210,10 @@ pub fn claims(report: &mut Report, main: &str, low: &str, n: usize) {
             "The same speed-up test as S1 at η = 300 (the card's second setting, outside the paper's table).",
             secondary("not reported for η = 300", "—"),
         )
+        .check(Check::each(&format!("{low}.sns_final_error"), Rule::AtMost(target)))
         .check(Check::each(&format!("{low}.sns_iters"), Rule::AtMost(S1_MAX_SNS_ITERS)))
-        .check(Check::each(&format!("{low}.ratio"), Rule::AtLeast(S1_MIN_RATIO))),
+        .check(Check::each(&format!("{low}.ratio"), Rule::AtLeast(S1_MIN_RATIO)))
+        .settings(&[ETA_LOW]),
     );
     report.claim(
         Claim::new(
@@ -209,7 +224,8 @@ pub fn claims(report: &mut Report, main: &str, low: &str, n: usize) {
         .check(Check::each(
             &format!("{low}.top_mass"),
             Rule::AtLeast(S2_MIN_MASS),
-        )),
+        ))
+        .settings(&[ETA_LOW, 1.0]),
     );
 }
 

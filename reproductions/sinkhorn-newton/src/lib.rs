@@ -12,9 +12,7 @@ pub mod experiment;
 pub mod method;
 
 use experiment::{InstanceRun, compare_with_pot, lap_cost, pot_fixture, run_instance, unit_checks};
-use harness::{
-    CodeNote, Ctx, Deviation, Meta, Provenance, Report, Reproduction, RunError, Scale, Tol,
-};
+use harness::{CodeNote, Ctx, Deviation, Meta, Paper, Provenance, Report, RunError, Scale, Tol};
 use method::SnsConfig;
 
 /// The sizes of a run.
@@ -46,12 +44,8 @@ impl Plan {
 pub const ETA_MAIN: f64 = 1200.0;
 pub const ETA_LOW: f64 = 300.0;
 
-pub struct SinkhornNewton {
-    meta: Meta,
-}
-
 /// The value the runner lists.
-pub static REPRODUCTION: SinkhornNewton = SinkhornNewton {
+pub static REPRODUCTION: Paper = Paper {
     meta: Meta {
         id: "sinkhorn-newton",
         short_name: "SNS",
@@ -63,6 +57,7 @@ pub static REPRODUCTION: SinkhornNewton = SinkhornNewton {
         official_code: "none found; a third-party Python version (F.-X. Dupé) has a sign error and is not used",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
     },
+    run,
 };
 
 fn run_eta(ctx: &Ctx, plan: &Plan, eta: f64, cfg: &SnsConfig) -> Vec<InstanceRun> {
@@ -90,92 +85,87 @@ fn run_eta(ctx: &Ctx, plan: &Plan, eta: f64, cfg: &SnsConfig) -> Vec<InstanceRun
         .collect()
 }
 
-impl Reproduction for SinkhornNewton {
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
+/// Runs every experiment and records the report; the harness computes the verdicts.
+fn run(ctx: &Ctx) -> Result<Report, RunError> {
+    let plan = Plan::for_scale(ctx.scale);
+    let cfg = SnsConfig::default();
+    let mut report = Report::default();
 
-    fn run(&self, ctx: &Ctx) -> Result<Report, RunError> {
-        let plan = Plan::for_scale(ctx.scale);
-        let cfg = SnsConfig::default();
-        let mut report = Report::default();
+    let main = run_eta(ctx, &plan, ETA_MAIN, &cfg);
+    let low = run_eta(ctx, &plan, ETA_LOW, &cfg);
+    let main_key = claims::record_eta(&mut report, &main);
+    let low_key = claims::record_eta(&mut report, &low);
 
-        let main = run_eta(ctx, &plan, ETA_MAIN, &cfg);
-        let low = run_eta(ctx, &plan, ETA_LOW, &cfg);
-        let main_key = claims::record_eta(&mut report, &main);
-        let low_key = claims::record_eta(&mut report, &low);
+    // The card's CG cap of 200, on the first η = 1200 instance: an ablation, not a claim.
+    let capped = SnsConfig {
+        cg_max_iter: Some(200),
+        ..cfg.clone()
+    };
+    let seed0 = ctx.seed(&format!("lap-eta{ETA_MAIN}"), 0);
+    let ab = run_instance(
+        lap_cost(seed0, plan.n),
+        plan.n,
+        ETA_MAIN,
+        seed0,
+        &capped,
+        0,
+        false,
+        || {},
+    );
+    report.metric(
+        "ablation.cg200.sns_iters",
+        "SNS iterations with CG capped at 200",
+        "",
+        vec![ab.sns.total_iters() as f64],
+        Tol::Close { rel: 0.0, abs: 1.0 },
+    );
+    report.metric(
+        "ablation.cg200.final_error",
+        "SNS final error with CG capped at 200",
+        "",
+        vec![ab.sns.final_error()],
+        Tol::Close {
+            rel: 0.5,
+            abs: 2e-11,
+        },
+    );
 
-        // The card's CG cap of 200, on the first η = 1200 instance: an ablation, not a claim.
-        let capped = SnsConfig {
-            cg_max_iter: Some(200),
-            ..cfg.clone()
-        };
-        let seed0 = ctx.seed(&format!("lap-eta{ETA_MAIN}"), 0);
-        let ab = run_instance(
-            lap_cost(seed0, plan.n),
-            plan.n,
-            ETA_MAIN,
-            seed0,
-            &capped,
-            0,
-            false,
-            || {},
-        );
-        report.metric(
-            "ablation.cg200.sns_iters",
-            "SNS iterations with CG capped at 200",
-            "",
-            vec![ab.sns.total_iters() as f64],
-            Tol::Close { rel: 0.0, abs: 1.0 },
-        );
-        report.metric(
-            "ablation.cg200.final_error",
-            "SNS final error with CG capped at 200",
-            "",
-            vec![ab.sns.final_error()],
-            Tol::Close {
-                rel: 0.5,
-                abs: 2e-11,
-            },
-        );
-
-        let fixture = pot_fixture().map_err(RunError)?;
-        let inst = fixture
-            .instances
-            .first()
-            .ok_or_else(|| RunError("the POT fixture has no instance".into()))?;
-        let stage = ctx
-            .progress
-            .stage("SNS against POT and SciPy on the fixture instance", 1);
-        match compare_with_pot(inst, &cfg) {
-            Ok(c) => claims::record_pot(&mut report, &c, inst.pot_iterations),
-            // Recorded as non-finite: the S3 verdict becomes "run failed" with this reason in the log.
-            Err(e) => {
-                eprintln!("sinkhorn-newton: POT comparison impossible: {e}");
-                report.metric(
-                    "pot.plan_l1",
-                    "‖P_SNS − P_POT‖₁",
-                    "",
-                    vec![f64::NAN],
-                    Tol::Exact,
-                );
-            }
+    let fixture = pot_fixture().map_err(RunError)?;
+    let inst = fixture
+        .instances
+        .first()
+        .ok_or_else(|| RunError("the POT fixture has no instance".into()))?;
+    let stage = ctx
+        .progress
+        .stage("SNS against POT and SciPy on the fixture instance", 1);
+    match compare_with_pot(inst, &cfg) {
+        Ok(c) => claims::record_pot(&mut report, &c, inst.pot_iterations),
+        // Recorded as non-finite: the S3 verdict becomes "run failed" with this reason in the log.
+        Err(e) => {
+            eprintln!("sinkhorn-newton: POT comparison impossible: {e}");
+            report.metric(
+                "pot.plan_l1",
+                "‖P_SNS − P_POT‖₁",
+                "",
+                vec![f64::NAN],
+                Tol::Exact,
+            );
         }
-        drop(stage);
-        claims::record_unit(&mut report, &unit_checks(ctx.seed("unit", 0), 8, 20.0));
-
-        claims::claims(&mut report, &main_key, &low_key, plan.n);
-        report
-            .tables
-            .push(claims::paper_table(&main_key, &low_key, plan.n));
-        report
-            .figures
-            .push(claims::convergence_figure(&main, &low, cfg.target));
-        report.figures.push(claims::mass_figure(&main, &low));
-        report.deviations = deviations(&plan, ctx.scale);
-        report.code_notes = code_notes();
-        Ok(report.finalize())
     }
+    drop(stage);
+    claims::record_unit(&mut report, &unit_checks(ctx.seed("unit", 0), 8, 20.0));
+
+    claims::claims(&mut report, &main_key, &low_key, plan.n);
+    report
+        .tables
+        .push(claims::paper_table(&main_key, &low_key, plan.n));
+    report
+        .figures
+        .push(claims::convergence_figure(&main, &low, cfg.target));
+    report.figures.push(claims::mass_figure(&main, &low));
+    report.deviations = deviations(&plan, ctx.scale);
+    report.code_notes = code_notes();
+    Ok(report)
 }
 
 fn deviations(plan: &Plan, scale: Scale) -> Vec<Deviation> {
