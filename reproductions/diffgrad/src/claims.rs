@@ -1,29 +1,42 @@
-//! Runs, metrics and decision rules of the diffGrad reproduction (card `papers/diffgrad.md`;
-//! thresholds are the card's, fixed before running).
+//! Decision rules of the diffGrad reproduction (card `papers/diffgrad.md`; thresholds are the
+//! card's, fixed before running), the metrics recorded from the results, and the claims with
+//! the role of every check.
 
-use crate::experiment::{LRS, at_global, basin_fraction, digits_run, notebook_table, sweep};
+use crate::experiment::{LRS, NET_ARMS, Plan, Results, SWEEP_FNS, SWEEP_OPTS, at_global};
 use crate::method::{Func, Opt};
-use crate::plan;
-use harness::{
-    Cell, Check, Claim, CodeNote, Ctx, Deviation, Figure, PaperValue, Provenance, Report, Rule,
-    RunError, Series, Table, Tol, stats,
-};
-use rayon::prelude::*;
+use harness::{Check, Claim, PaperValue, Provenance, Report, Rule, Tol, stats};
 
 /// The card's independent re-run at the notebook settings [derived]: final x of Adam, diffGrad
-/// and the ξ ≡ 0.5 control, per function in [`Func::ALL`] order.
+/// and the ξ ≡ 0.5 control, per function in [`Func::ALL`] order (D6's golden values).
 pub const CARD_X: [[f64; 3]; 4] = [
     [0.2001, -0.3001, -0.3003],
     [0.0002, -0.8121, -0.8351],
     [0.0001, -0.6430, -0.6431],
     [0.0005, 0.0136, 0.0021],
 ];
-const TABLE_OPTS: [Opt; 4] = [Opt::Adam, Opt::DiffGrad, Opt::Half, Opt::Aliased];
-const NET_OPTS: [(Opt, f32, &str); 3] = [
-    (Opt::Adam, 1.0, "adam"),
-    (Opt::DiffGrad, 1.0, "diffgrad"),
-    (Opt::Adam, 0.5, "adam_half_lr"),
-];
+/// Two final points both within the 1e-2 basin tolerance differ in F2 by at most ½F''·(1e-2)²
+/// ≈ 2e-3 (and in F3, slope 7/8 near 0, by 8.75e-3): final-value differences this small are
+/// ties between arms that ended in the same place.
+pub const F2_TIE: f64 = 2e-3;
+/// See [`F2_TIE`].
+pub const F3_TIE: f64 = 8.75e-3;
+/// D4/D7 controls: the network learns (chance is 0.1 on ten digits).
+pub const D7_MIN_ACC: f64 = 0.5;
+
+/// The key of the learning-rate sweep of `o` on `f`.
+pub fn sweep_key(f: Func, o: Opt) -> String {
+    format!("sweep.{}.{}", f.key(), o.key())
+}
+
+/// The key of the basin fractions on `f`.
+pub fn basin_key(f: Func) -> String {
+    format!("basin.{}", f.key())
+}
+
+/// The key of the final test accuracies of the network arm named `arm`.
+pub fn acc_key(arm: &str) -> String {
+    format!("net.acc.{arm}")
+}
 
 fn pv(value: &str, source: &str, p: Provenance) -> PaperValue {
     PaperValue::new(value, source, p)
@@ -37,26 +50,37 @@ fn scalar_tol() -> Tol {
     }
 }
 
-pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
-    let (starts, seeds, net) = plan(ctx.scale);
-    let stage = ctx.progress.stage("synthetic functions", 1);
-    let table = notebook_table(&TABLE_OPTS);
-    let x_of = |f: Func, o: Opt| table.iter().find(|e| e.0 == f && e.1 == o).unwrap().2;
-    let x32_of = |f: Func, o: Opt| table.iter().find(|e| e.0 == f && e.1 == o).unwrap().3;
+/// Records every metric the claims, tables and figures cite.
+pub fn record(report: &mut Report, plan: &Plan, results: &Results) {
+    record_table(report, results);
+    record_final_points(report, results);
+    record_sweep(report, results);
+    record_basins(report, plan, results);
+    record_net(report, results);
+}
+
+/// F(Adam) − F(diffGrad) at the final points given by `x`.
+fn margin(x: &dyn Fn(Func, Opt) -> f64, f: Func) -> f64 {
+    f.value(x(f, Opt::Adam)) - f.value(x(f, Opt::DiffGrad))
+}
+
+/// The notebook table and D6's distance to the card's table.
+fn record_table(report: &mut Report, results: &Results) {
     report.metric(
         "table.x",
         "final x at the notebook settings (f64), functions × (Adam, diffGrad, ξ ≡ 0.5, aliased)",
         "",
-        table.iter().map(|e| e.2).collect(),
+        results.table.iter().map(|e| e.x).collect(),
         scalar_tol(),
     );
     report.metric(
         "table.x_f32",
         "the same in single precision (kernels::optim, PyTorch formulas)",
         "",
-        table.iter().map(|e| e.3).collect(),
+        results.table.iter().map(|e| e.x_f32).collect(),
         scalar_tol(),
     );
+    let x_of = |f: Func, o: Opt| results.x(f, o);
     let mut errs = Vec::new();
     for (fi, f) in Func::ALL.iter().enumerate() {
         for (oi, o) in [Opt::Adam, Opt::DiffGrad, Opt::Half].iter().enumerate() {
@@ -70,7 +94,12 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
         errs,
         scalar_tol(),
     );
-    let fval = |f: Func, x: f64| f.value(x);
+}
+
+/// Where the notebook runs ended relative to the minima: D1, D2, D5 and D4.
+fn record_final_points(report: &mut Report, results: &Results) {
+    let x_of = |f: Func, o: Opt| results.x(f, o);
+    let x32_of = |f: Func, o: Opt| results.x_f32(f, o);
     report.metric(
         "d1.diffgrad_to_global",
         "F1: |x(diffGrad) + 0.3|",
@@ -85,9 +114,6 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
         vec![(x_of(Func::F1, Opt::Adam) - 0.2).abs()],
         scalar_tol(),
     );
-    let margin = |x: &dyn Fn(Func, Opt) -> f64, f: Func| {
-        fval(f, x(f, Opt::Adam)) - fval(f, x(f, Opt::DiffGrad))
-    };
     report.metric(
         "d2.margin",
         "F2: F(Adam) − F(diffGrad), notebook gradient and true derivative (f64)",
@@ -122,41 +148,35 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
             .collect(),
         scalar_tol(),
     );
+}
 
-    // Learning-rate sweep.
-    let sweep_fns = [Func::F1, Func::F2True, Func::F3];
-    let sweep_opts = [Opt::Adam, Opt::DiffGrad, Opt::Half];
-    for f in sweep_fns {
-        for o in sweep_opts {
+/// The learning-rate sweep and what D3 reads from it.
+fn record_sweep(report: &mut Report, results: &Results) {
+    for f in SWEEP_FNS {
+        for o in SWEEP_OPTS {
             report.metric(
-                &format!("sweep.{}.{}", f.key(), o.key()),
+                &sweep_key(f, o),
                 &format!(
                     "{}: final x of {} for lr = 0.01 … 0.3",
                     f.label(),
                     o.label()
                 ),
                 "",
-                sweep(f, o),
+                results.sweep(f, o).to_vec(),
                 scalar_tol(),
             );
         }
     }
-    let sw = |f: Func, o: Opt| {
-        report
-            .get(&format!("sweep.{}.{}", f.key(), o.key()))
-            .unwrap()
-            .values
-            .clone()
-    };
+    let sw = |f: Func, o: Opt| results.sweep(f, o);
     let (adam1, dg1) = (sw(Func::F1, Opt::Adam), sw(Func::F1, Opt::DiffGrad));
     let d3_adam = vec![(adam1[4] + 0.3).abs(), (adam1[5] + 0.3).abs()];
     let d3_dg = vec![(dg1[4] - 0.2).abs(), (dg1[5] - 0.2).abs()];
-    let wins: Vec<f64> = sweep_fns
+    let wins: Vec<f64> = SWEEP_FNS
         .iter()
         .map(|&f| {
             let (a, d) = (sw(f, Opt::Adam), sw(f, Opt::DiffGrad));
             a.iter()
-                .zip(&d)
+                .zip(d)
                 .filter(|(a, d)| at_global(f, **d) && !at_global(f, **a))
                 .count() as f64
         })
@@ -182,76 +202,39 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
         wins,
         Tol::Exact,
     );
-    drop(stage);
+}
 
-    // Basins of attraction over starting points.
-    let stage = ctx
-        .progress
-        .stage(&format!("basins: {starts} starts x 9"), 9);
-    for f in sweep_fns {
-        let fr: Vec<f64> = sweep_opts
-            .iter()
-            .map(|&o| {
-                let v = basin_fraction(f, o, starts);
-                stage.inc(1);
-                v
-            })
-            .collect();
+/// The basin fractions (resolution: two starts).
+fn record_basins(report: &mut Report, plan: &Plan, results: &Results) {
+    for (f, fr) in SWEEP_FNS.iter().zip(&results.basins) {
         report.metric(
-            &format!("basin.{}", f.key()),
+            &basin_key(*f),
             &format!("{}: fraction of starts in [−1.5, 1.5] ending at the global minimum (Adam, diffGrad, ξ ≡ 0.5; lr = 0.1)", f.label()),
             "",
-            fr,
-            Tol::Close { rel: 0.0, abs: 2.0 / starts as f64 },
+            fr.clone(),
+            Tol::Close { rel: 0.0, abs: 2.0 / plan.starts as f64 },
         );
     }
-    drop(stage);
+}
 
-    // The digits network.
-    let stage = ctx.progress.stage(
-        &format!("digits MLP: 3 optimizers x {seeds} seeds"),
-        3 * seeds,
-    );
-    let jobs: Vec<(usize, u64)> = (0..NET_OPTS.len())
-        .flat_map(|i| (0..seeds).map(move |s| (i, s)))
-        .collect();
-    let results: Vec<Result<(f64, Vec<f64>), String>> = jobs
-        .par_iter()
-        .map(|&(i, s)| {
-            let (o, scale, _) = NET_OPTS[i];
-            let r = digits_run(o, net.lr * scale, &net, ctx.seed("net", s));
-            stage.inc(1);
-            r
-        })
-        .collect();
-    drop(stage);
-    let mut curves = Vec::new();
-    for (i, (_, _, key)) in NET_OPTS.iter().enumerate() {
-        let mut acc = Vec::new();
-        let mut curve = vec![0.0; net.epochs];
-        for ((j, _), r) in jobs.iter().zip(&results) {
-            if *j == i {
-                let (a, c) = r.as_ref().map_err(|e| RunError(e.clone()))?;
-                acc.push(*a);
-                curve
-                    .iter_mut()
-                    .zip(c)
-                    .for_each(|(m, v)| *m += v / seeds as f64);
-            }
-        }
+/// The digits network: accuracies per arm, the half-rate control and D7's gap.
+fn record_net(report: &mut Report, results: &Results) {
+    for (arm, acc) in NET_ARMS.iter().zip(&results.net.acc) {
         report.metric(
-            &format!("net.acc.{key}"),
-            &format!("final test accuracy, {}", NET_OPTS[i].2),
+            &acc_key(arm.key),
+            &format!("final test accuracy, {}", arm.key),
             "",
-            acc,
+            acc.clone(),
             Tol::Close {
                 rel: 0.0,
                 abs: 0.02,
             },
         );
-        curves.push(curve);
     }
-    let acc = |k: &str| report.get(&format!("net.acc.{k}")).unwrap().values.clone();
+    let acc = |k: &str| {
+        let arm = NET_ARMS.iter().position(|a| a.key == k).expect("an arm");
+        &results.net.acc[arm]
+    };
     let (a, d) = (acc("adam"), acc("diffgrad"));
     report.metric(
         "net.diffgrad_minus_half_lr",
@@ -266,41 +249,39 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
             abs: 0.01,
         },
     );
-    let pooled = ((stats::sd(&a).powi(2) + stats::sd(&d).powi(2)) / 2.0).sqrt();
+    let pooled = ((stats::sd(a).powi(2) + stats::sd(d).powi(2)) / 2.0).sqrt();
     report.metric(
         "d7.gap_over_sd",
         "|mean accuracy(diffGrad) − mean accuracy(Adam)| / pooled seed sd",
         "",
-        vec![(stats::mean(&d) - stats::mean(&a)).abs() / pooled],
+        vec![(stats::mean(d) - stats::mean(a)).abs() / pooled],
         Tol::Close { rel: 0.0, abs: 0.5 },
     );
-
-    claims(report, crate::plan(harness::Scale::Ci).1);
-    tables(report);
-    figures(report, &curves);
-    report.deviations = deviations(net.epochs);
-    report.code_notes = code_notes();
-    Ok(())
 }
 
-/// Two final points both within the 1e-2 basin tolerance differ in F2 by at most ½F''·(1e-2)²
-/// ≈ 2e-3 (and in F3, slope 7/8 near 0, by 8.75e-3): final-value differences this small are
-/// ties between arms that ended in the same place.
-const F2_TIE: f64 = 2e-3;
-const F3_TIE: f64 = 8.75e-3;
-/// D4/D7 controls: the network learns (chance is 0.1 on ten digits).
-const D7_MIN_ACC: f64 = 0.5;
+/// The claims, in order. `ci_seeds` is the network's seed count at ci, which D7's statement
+/// names whatever the scale.
+pub fn claims(report: &mut Report, ci_seeds: u64) {
+    synthetic_claims(report);
+    control_and_network_claims(report, ci_seeds);
+}
 
-fn claims(report: &mut Report, ci_seeds: u64) {
+/// The global and local minima of F1.
+const F1_GLOBAL: f64 = -0.3;
+const F1_LOCAL: f64 = 0.2;
+
+fn card(v: &str) -> PaperValue {
+    pv(
+        v,
+        "card's re-run of the official notebook",
+        Provenance::Derived,
+    )
+}
+
+/// D1–D3: the synthetic-function claims and their fragility.
+fn synthetic_claims(report: &mut Report) {
     use crate::method::{BETA1, BETA2, EPS, NOTEBOOK_LR, NOTEBOOK_X0, UPDATES};
-    let (global, local) = (-0.3, 0.2);
-    let card = |v: &str| {
-        pv(
-            v,
-            "card's re-run of the official notebook",
-            Provenance::Derived,
-        )
-    };
+    let (global, local) = (F1_GLOBAL, F1_LOCAL);
     report.claim(
         Claim::new(
             "D1",
@@ -343,8 +324,13 @@ fn claims(report: &mut Report, ci_seeds: u64) {
         )
         .check(Check::each("d3.adam_to_global", Rule::AtMost(1e-2)))
         .check(Check::each("d3.diffgrad_to_local", Rule::AtMost(1e-2)))
-        .settings(&[crate::experiment::LRS[4], crate::experiment::LRS[5], global, local]),
+        .settings(&[LRS[4], LRS[5], global, local]),
     );
+}
+
+/// D4–D8: the ξ ≡ 0.5 confound, F3, the golden values and the networks.
+fn control_and_network_claims(report: &mut Report, ci_seeds: u64) {
+    use crate::method::NOTEBOOK_LR;
     report.claim(
         Claim::new(
             "D4",
@@ -387,7 +373,7 @@ fn claims(report: &mut Report, ci_seeds: u64) {
             pv("diffGrad outperforms other optimizers on CIFAR-10/100 (ResNet)", "abstract", Provenance::Abstract),
         )
         .check(Check::each("d7.gap_over_sd", Rule::AtMost(2.0)))
-        .check(Check::mean("net.acc.adam", Rule::AtLeast(D7_MIN_ACC)).control())
+        .check(Check::mean(&acc_key("adam"), Rule::AtLeast(D7_MIN_ACC)).control())
         .settings(&[64.0, 10.0, ci_seeds as f64]),
     );
     report.claim(
@@ -398,236 +384,4 @@ fn claims(report: &mut Report, ci_seeds: u64) {
         )
         .not_testable("CIFAR with a ResNet-50 for 7 optimizers does not fit a 2-core CI run; the paper's table values are not transcribed"),
     );
-}
-
-fn tables(report: &mut Report) {
-    let mut rows = Vec::new();
-    for (fi, f) in Func::ALL.iter().enumerate() {
-        let at = |oi: usize| Cell::value("table.x", fi * TABLE_OPTS.len() + oi);
-        rows.push(vec![
-            Cell::text(f.label()),
-            at(0),
-            Cell::text(format!("{:+.4}", CARD_X[fi][0])),
-            at(1),
-            Cell::text(format!("{:+.4}", CARD_X[fi][1])),
-            at(2),
-            Cell::text(format!("{:+.4}", CARD_X[fi][2])),
-            at(3),
-            Cell::value("table.x_f32", fi * TABLE_OPTS.len()),
-            Cell::value("table.x_f32", fi * TABLE_OPTS.len() + 1),
-        ]);
-    }
-    report.tables.push(Table {
-        key: "notebook".into(),
-        title: "Final x from x₀ = −1 at the notebook's settings (lr 0.1, β1 0.95, 299 updates)"
-            .into(),
-        columns: [
-            "function",
-            "Adam",
-            "card",
-            "diffGrad",
-            "card",
-            "ξ ≡ 0.5",
-            "card",
-            "aliased g_prev",
-            "Adam, f32",
-            "diffGrad, f32",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows,
-    });
-    let mut rows = Vec::new();
-    for (li, lr) in LRS.iter().enumerate() {
-        let mut r = vec![Cell::text(format!("{lr}"))];
-        for f in [Func::F1, Func::F2True, Func::F3] {
-            for o in [Opt::Adam, Opt::DiffGrad, Opt::Half] {
-                r.push(Cell::value(&format!("sweep.{}.{}", f.key(), o.key()), li));
-            }
-        }
-        rows.push(r);
-    }
-    report.tables.push(Table {
-        key: "sweep".into(),
-        title:
-            "Final x against the learning rate (x₀ = −1). Global minima: F1 −0.3, F2 −0.643, F3 0"
-                .into(),
-        columns: [
-            "lr",
-            "F1 Adam",
-            "F1 diffGrad",
-            "F1 ξ≡0.5",
-            "F2 Adam",
-            "F2 diffGrad",
-            "F2 ξ≡0.5",
-            "F3 Adam",
-            "F3 diffGrad",
-            "F3 ξ≡0.5",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows,
-    });
-    let rows = [Func::F1, Func::F2True, Func::F3]
-        .iter()
-        .map(|f| {
-            let k = format!("basin.{}", f.key());
-            vec![
-                Cell::text(f.label()),
-                Cell::value(&k, 0),
-                Cell::value(&k, 1),
-                Cell::value(&k, 2),
-            ]
-        })
-        .collect();
-    report.tables.push(Table {
-        key: "basins".into(),
-        title: "Fraction of starting points x₀ ∈ [−1.5, 1.5] that end within 1e-2 of the global minimum (lr 0.1)".into(),
-        columns: ["function", "Adam", "diffGrad", "ξ ≡ 0.5"].map(String::from).to_vec(),
-        rows,
-    });
-    report.tables.push(Table {
-        key: "net".into(),
-        title: "Digits MLP: final test accuracy over seeds".into(),
-        columns: ["optimizer", "learning rate", "test accuracy (mean ± sd)"]
-            .map(String::from)
-            .to_vec(),
-        rows: vec![
-            vec![
-                Cell::text("Adam"),
-                Cell::text("1e-3"),
-                Cell::metric("net.acc.adam"),
-            ],
-            vec![
-                Cell::text("diffGrad"),
-                Cell::text("1e-3"),
-                Cell::metric("net.acc.diffgrad"),
-            ],
-            vec![
-                Cell::text("Adam"),
-                Cell::text("5e-4"),
-                Cell::metric("net.acc.adam_half_lr"),
-            ],
-        ],
-    });
-}
-
-fn figures(report: &mut Report, curves: &[Vec<f64>]) {
-    let mut series = Vec::new();
-    for f in [Func::F1, Func::F2True] {
-        for o in [Opt::Adam, Opt::DiffGrad, Opt::Half] {
-            let xs = &report
-                .get(&format!("sweep.{}.{}", f.key(), o.key()))
-                .unwrap()
-                .values;
-            let s = Series::new(
-                &format!("{} {}", f.label(), o.label()),
-                LRS.iter()
-                    .zip(xs)
-                    .map(|(&lr, &x)| (lr, f.value(x) - f.value(f.global_min()) + 1e-6)),
-            );
-            series.push(if f == Func::F2True { s.dashed() } else { s });
-        }
-    }
-    report.figures.push(Figure {
-        key: "sweep".into(),
-        title: "Final suboptimality against the learning rate".into(),
-        x_label: "learning rate".into(),
-        y_label: "F(x_final) − F* + 1e-6".into(),
-        x_log: true,
-        y_log: true,
-        series,
-        guides: vec![],
-        caption: "Solid: F1, dashed: F2 (true derivative). Points near 1e-6 reached the global minimum; a plateau at 0.05 (F1) or 0.85 (F2) is the local minimum. The ranking of Adam and diffGrad flips with the learning rate.".into(),
-    });
-    let names = ["Adam, lr 1e-3", "diffGrad, lr 1e-3", "Adam, lr 5e-4"];
-    report.figures.push(Figure {
-        key: "net".into(),
-        title: "Digits MLP: mean test accuracy over seeds".into(),
-        x_label: "epoch".into(),
-        y_label: "test accuracy".into(),
-        x_log: false,
-        y_log: false,
-        series: curves
-            .iter()
-            .zip(names)
-            .map(|(c, n)| Series::new(n, c.iter().enumerate().map(|(e, &a)| ((e + 1) as f64, a))))
-            .collect(),
-        guides: vec![],
-        caption: "diffGrad's curve lies between Adam's at the full and at half the learning rate early on: its friction ξ ∈ [0.5, 1) shortens steps.".into(),
-    });
-}
-
-fn deviations(epochs: usize) -> Vec<Deviation> {
-    let d = Deviation::new;
-    vec![
-        d(
-            "F2 and F3 formulas",
-            "figures of the paper (formulas [unverified])",
-            "F2 and F3 reconstructed in the card so that the notebook's coded gradients are their derivatives; F2 run with both the notebook's gradient and the true derivative",
-            "the notebook codes only gradients, and its F2 gradient is not the derivative of the stated F2",
-        ),
-        d(
-            "F2 at the junction",
-            "—",
-            "the card's F2 jumps by 0.0147 at x = −0.9 (0.85 on the left, 0.8353 on the right); kept as written",
-            "the jump changes only reported F values, never a trajectory (the optimizers see gradients only)",
-        ),
-        d(
-            "optimizer formulas on F1–F3",
-            "notebook: Adam m̂/√(v̂ + eps), diffGrad ξ m̂/(√v̂ + eps)",
-            "the same, in double precision; and in single precision with the project's kernels (PyTorch's placement of eps)",
-            "double precision reproduces the notebook; single precision is what a PyTorch user runs",
-        ),
-        d(
-            "network experiment",
-            "ResNet-50 [unverified] on CIFAR-10/100, 7 optimizers",
-            &format!(
-                "64–64–10 ReLU MLP on the 1,797 vendored 8×8 digits (1,297 train / 500 test, split per seed), batch 32, {epochs} epochs, Adam vs diffGrad vs Adam at half the learning rate"
-            ),
-            "CPU budget; the comparison asks whether diffGrad differs from Adam beyond seed noise, not the CIFAR numbers",
-        ),
-        d(
-            "learning rate of the network",
-            "not transcribed",
-            "1e-3 (the default of both optimizers), fixed before running; no tuning",
-            "no per-optimizer tuning, so the half-rate Adam isolates the step-size effect",
-        ),
-    ]
-}
-
-fn code_notes() -> Vec<CodeNote> {
-    let c = CodeNote::new;
-    vec![
-        c(
-            "shivram1987/diffGrad diffGrad.py (the file the README says the paper used)",
-            "bug",
-            "The previous gradient is stored by reference to p.grad.data, not copied. With PyTorch 1.x in-place zero_grad the stored tensor is the current gradient, so |g_prev − g| = 0 and ξ = 0.5 from step 2 on: the optimizer is Adam at half the step size (reported in issue #2; fixed by a copy in diffGrad_v2.py). With PyTorch ≥ 2.0 zero_grad(set_to_none=True) allocates a new tensor and the same file behaves correctly. Here: Friction::Aliased, column \"aliased g_prev\".",
-            Provenance::Code,
-        ),
-        c(
-            "shivram1987/diffGrad diffGrad.py line 100",
-            "bug",
-            "A %-comment makes the file a SyntaxError (issue #3).",
-            Provenance::Readme,
-        ),
-        c(
-            "shivram1987/diffGrad diffGrad_analytical.ipynb",
-            "discrepancy",
-            "For x > −0.9 the F2 gradient is coded as x cos 8x + sin 8x + 3x², which is not the derivative of x³ + x sin 8x (3x² + sin 8x + 8x cos 8x). Both are run here (D2).",
-            Provenance::Code,
-        ),
-        c(
-            "shivram1987/diffGrad notebooks",
-            "note",
-            "The notebook's Adam puts eps inside the root (m̂/√(v̂ + eps)), its diffGrad outside (ξ m̂/(√v̂ + eps)). Numerically irrelevant on F1–F3; what is not irrelevant is precision: on F2 the first step from x₀ = −1 lands within 1e-10 of the kink at −0.9, and float32 lands on the other side (D2-f32).",
-            Provenance::Derived,
-        ),
-        c(
-            "kozistr/pytorch_optimizer DiffGrad (7a076d2)",
-            "bug",
-            "With rectify=False (the default) the update applies the plain Adam momentum: no ξ, no √(1 − β2^t) factor, no weight decay; ξ is used only in the diffRGrad branch. Not used for golden values here (torch_optimizer.DiffGrad is, and matches every step to 2e-6).",
-            Provenance::Code,
-        ),
-    ]
 }

@@ -3,14 +3,20 @@
 //! notebook's settings, their fragility (learning-rate sweep, basins) and confound (friction or
 //! half step?), the official code's aliasing bug, and a small network on the 8×8 digits.
 //!
+//! The five rooms:
 //! - [`method`]: F1–F3 and the optimizers (Adam, diffGrad and its two ξ = 0.5 variants from
-//!   `kernels::optim`).
-//! - [`experiment`]: the runs.
-//! - [`claims`]: decision rules, tables, figures, deviations and code notes.
+//!   `kernels::optim`);
+//! - [`experiment`]: the notebook table, the learning-rate sweep, the basins and the digits
+//!   network: a typed [`experiment::Plan`] in, typed [`experiment::Results`] out;
+//! - [`claims`]: decision rules, the metrics recorded from the results, the claims;
+//! - [`presentation`]: tables and figures;
+//! - [`notes`]: deviations and code notes.
 
 pub mod claims;
 pub mod experiment;
 pub mod method;
+pub mod notes;
+pub mod presentation;
 
 use harness::{Ctx, Meta, Paper, Report, RunError, Scale};
 
@@ -30,7 +36,7 @@ pub static REPRODUCTION: Paper = Paper {
 };
 
 /// Starts for the basin fractions, seeds and epochs of the network, per scale.
-pub fn plan(scale: Scale) -> (usize, u64, experiment::NetPlan) {
+pub fn plan(scale: Scale) -> experiment::Plan {
     let net = |epochs| experiment::NetPlan {
         hidden: 64,
         epochs,
@@ -39,14 +45,30 @@ pub fn plan(scale: Scale) -> (usize, u64, experiment::NetPlan) {
         test: 500,
     };
     match scale {
-        Scale::Ci => (301, 5, net(15)),
-        Scale::Full => (3001, 10, net(60)),
+        Scale::Ci => experiment::Plan {
+            starts: 301,
+            seeds: 5,
+            net: net(15),
+        },
+        Scale::Full => experiment::Plan {
+            starts: 3001,
+            seeds: 10,
+            net: net(60),
+        },
     }
 }
 
-/// Runs every experiment and records the report; the harness computes the verdicts.
+/// Plan → results → metrics and claims → tables and figures → notes.
 fn run(ctx: &Ctx) -> Result<Report, RunError> {
+    let plan = plan(ctx.scale);
+    let results = experiment::run(ctx, &plan)?;
     let mut report = Report::default();
-    claims::record(&mut report, ctx)?;
+    claims::record(&mut report, &plan, &results);
+    // D7's statement names the ci seed count whatever the scale.
+    claims::claims(&mut report, crate::plan(Scale::Ci).seeds);
+    presentation::tables(&mut report);
+    presentation::figures(&mut report, &results);
+    report.deviations = notes::deviations(plan.net.epochs);
+    report.code_notes = notes::code_notes();
     Ok(report)
 }
