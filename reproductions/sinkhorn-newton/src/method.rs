@@ -77,6 +77,25 @@ impl Trace {
     }
 }
 
+/// Dense `M = -Hessian of f` at `(x, y)` (the matrix of the module docs, unsparsified).
+pub fn dense_newton_matrix(pb: &LogSinkhorn, x: &[f64], y: &[f64]) -> Vec<Vec<f64>> {
+    let (n, m, eta) = (pb.n(), pb.m(), pb.eta());
+    let p = pb.plan(x, y);
+    let marg = pb.marginals_of(&p);
+    let mut a = vec![vec![0.0; n + m]; n + m];
+    for i in 0..n {
+        a[i][i] = eta * marg.rows[i];
+        for j in 0..m {
+            a[i][n + j] = eta * p[i * m + j];
+            a[n + j][i] = eta * p[i * m + j];
+        }
+    }
+    for j in 0..m {
+        a[n + j][n + j] = eta * marg.cols[j];
+    }
+    a
+}
+
 /// The full marginal error at `(x, y)` (forms the plan: `n m` exponentials).
 pub fn marginal_error(pb: &LogSinkhorn, x: &[f64], y: &[f64]) -> f64 {
     pb.marginal_error(&pb.marginals_of(&pb.plan(x, y)))
