@@ -3,13 +3,20 @@
 //! project page's norms, the projection's defining properties, and SGD/SGDP and AdamW/AdamP on a
 //! batch-normalised network.
 //!
-//! - [`method`]: the toy problem, run with `kernels::optim::{Sgd, Sgdp}`.
-//! - [`experiment`]: the network runs (`kernels::nn::Mlp` with batch norm).
-//! - [`claims`]: metrics, decision rules, tables, figures, deviations and code notes.
+//! The five rooms:
+//! - [`method`]: the toy problem, run with `kernels::optim::{Sgd, Sgdp}`;
+//! - [`experiment`]: the toy runs, the projection checks and the network runs
+//!   (`kernels::nn::Mlp` with batch norm): a typed [`experiment::Plan`] in, typed
+//!   [`experiment::Results`] out;
+//! - [`claims`]: decision rules, the metrics recorded from the results, the claims;
+//! - [`presentation`]: tables and figures;
+//! - [`notes`]: deviations and code notes.
 
 pub mod claims;
 pub mod experiment;
 pub mod method;
+pub mod notes;
+pub mod presentation;
 
 use harness::{Ctx, Meta, Paper, Report, RunError, Scale};
 
@@ -29,7 +36,7 @@ pub static REPRODUCTION: Paper = Paper {
 };
 
 /// Seeds and the network plan per scale.
-pub fn plan(scale: Scale) -> (u64, experiment::NetPlan) {
+pub fn plan(scale: Scale) -> experiment::Plan {
     let net = |epochs| experiment::NetPlan {
         hidden: 128,
         epochs,
@@ -37,14 +44,27 @@ pub fn plan(scale: Scale) -> (u64, experiment::NetPlan) {
         test: 500,
     };
     match scale {
-        Scale::Ci => (5, net(20)),
-        Scale::Full => (10, net(60)),
+        Scale::Ci => experiment::Plan {
+            seeds: 5,
+            net: net(20),
+        },
+        Scale::Full => experiment::Plan {
+            seeds: 10,
+            net: net(60),
+        },
     }
 }
 
-/// Runs every experiment and records the report; the harness computes the verdicts.
+/// Plan → results → metrics and claims → tables and figures → notes.
 fn run(ctx: &Ctx) -> Result<Report, RunError> {
+    let plan = plan(ctx.scale);
+    let results = experiment::run(ctx, &plan)?;
     let mut report = Report::default();
-    claims::record(&mut report, ctx)?;
+    claims::record(&mut report, &plan, &results);
+    claims::claims(&mut report, plan.net.test);
+    presentation::tables(&mut report);
+    presentation::figures(&mut report, &results);
+    report.deviations = notes::deviations(&plan.net);
+    report.code_notes = notes::code_notes();
     Ok(report)
 }
