@@ -1,10 +1,96 @@
 //! The operator experiment (exact stability thresholds) and the diagonal-network training runs.
-//! Returns measurements; decides nothing.
+//! Typed [`Plan`] in, typed [`Results`] out; decides nothing.
 
 use crate::method::{DiagNet, StabilityProblem};
+use harness::grid::{Grid, GridResults, run_grid};
 use harness::rng::Rng;
+use harness::{Ctx, RunError};
 use nalgebra::DMatrix;
-use rayon::prelude::*;
+
+/// What is run (typed, so that a statement's settings come from here).
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Random operator instances, each `op_n` per-sample gradients of dimension `op_p`.
+    pub op_instances: u64,
+    pub op_n: usize,
+    pub op_p: usize,
+    /// Data seeds of the training grid (each seed also fixes SGD's sample order).
+    pub train_seeds: u64,
+    pub train: TrainSetup,
+}
+
+/// The two arms of the training grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Optimizer {
+    /// One sample per step, drawn with replacement.
+    Sgd,
+    /// Full batch.
+    Gd,
+}
+
+impl Optimizer {
+    pub const ALL: [Optimizer; 2] = [Optimizer::Sgd, Optimizer::Gd];
+}
+
+/// What was measured.
+#[derive(Clone, Debug)]
+pub struct Results {
+    /// One per random operator instance.
+    pub ops: Vec<OperatorResult>,
+    /// `η*·tr(H)` per batch size on the orthogonal example with n = 10 and n = 2.
+    pub orth10: [f64; 3],
+    pub orth2: [f64; 3],
+    /// The training grid: arms [`Optimizer::ALL`], settings `plan.train.etas`, seeds.
+    pub train: GridResults<TrainResult>,
+}
+
+impl Results {
+    /// The (SGD, GD) runs of data seed `seed`, one pair per learning rate.
+    pub fn seed_runs(&self, plan: &Plan, seed: usize) -> Vec<(&TrainResult, &TrainResult)> {
+        (0..plan.train.etas.len())
+            .map(|k| (&self.train.cell(0, k)[seed], &self.train.cell(1, k)[seed]))
+            .collect()
+    }
+}
+
+/// Runs the operator instances, the orthogonal examples and the training grid.
+pub fn run(ctx: &Ctx, plan: &Plan) -> Result<Results, RunError> {
+    let stage = ctx.progress.stage(
+        "stability operator: thresholds by bisection",
+        plan.op_instances + 1,
+    );
+    let ops: Vec<_> = (0..plan.op_instances)
+        .map(|r| {
+            stage.inc(1);
+            operator_instance(ctx.seed("operator", r), plan.op_n, plan.op_p)
+        })
+        .collect();
+    let orth10 = orthogonal_example(10);
+    let orth2 = orthogonal_example(2);
+    drop(stage);
+    let grid = Grid {
+        arms: Optimizer::ALL.to_vec(),
+        settings: plan.train.etas.clone(),
+        seeds: plan.train_seeds,
+    };
+    let what = format!(
+        "diagonal network: {} learning rates x SGD/GD x {} seeds",
+        plan.train.etas.len(),
+        plan.train_seeds
+    );
+    let train = run_grid(ctx, &what, &grid, |cell| {
+        let r = cell.seed_index;
+        let sgd = *cell.arm == Optimizer::Sgd;
+        let (data_seed, order_seed) = (ctx.seed("data", r), ctx.seed("order", r));
+        self::train(&plan.train, data_seed, *cell.setting, sgd, order_seed)
+    });
+    Ok(Results {
+        ops,
+        orth10,
+        orth2,
+        train,
+    })
+}
 
 /// `η*·tr(H)` for batch sizes 1, 2, 4 and the GD threshold's relative error, per instance.
 #[derive(Clone, Debug)]
@@ -145,18 +231,4 @@ pub fn train(setup: &TrainSetup, seed: u64, eta: f64, sgd: bool, order_seed: u64
         identity_min: id_min,
         identity_max_abs: id_max,
     }
-}
-
-/// Every (η, method) pair for one data seed, in parallel.
-pub fn sweep(setup: &TrainSetup, seed: u64, order_seed: u64) -> Vec<(TrainResult, TrainResult)> {
-    setup
-        .etas
-        .par_iter()
-        .map(|&eta| {
-            (
-                train(setup, seed, eta, true, order_seed),
-                train(setup, seed, eta, false, order_seed),
-            )
-        })
-        .collect()
 }
