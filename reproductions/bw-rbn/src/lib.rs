@@ -3,15 +3,22 @@
 //! (G1), whether it normalises (G2), and BW- against AIRM-based batch normalisation in an SPDNet
 //! on procedural SPD data across condition numbers (G3, G4).
 //!
+//! The five rooms, one per file:
 //! - [`method`]: data, BiMap, the two normalisations exactly as the official code computes them
 //!   (learned bias, shift and metric parameter M), their hand-written backward and the official
-//!   SPD and Stiefel updates, ReEig and LogEig.
-//! - [`experiment`]: training runs, the whole-layer gradient check and the normalisation check.
-//! - [`claims`]: metrics, decision rules, tables, figures, deviations and code notes.
+//!   SPD and Stiefel updates, ReEig and LogEig;
+//! - [`experiment`]: a typed [`experiment::Plan`] in, typed [`experiment::Results`] out: the
+//!   geometry checks, the whole-layer gradient check, the normalisation check and the grid of
+//!   training runs (settings × variants × κ × seeds);
+//! - [`claims`]: rule constants, metrics recorded from the results, the claims;
+//! - [`presentation`]: tables and figures;
+//! - [`notes`]: deviations from the paper and findings in the official code.
 
 pub mod claims;
 pub mod experiment;
 pub mod method;
+pub mod notes;
+pub mod presentation;
 
 use harness::{Ctx, Meta, Paper, Report, RunError, Scale};
 
@@ -30,9 +37,9 @@ pub static REPRODUCTION: Paper = Paper {
     run,
 };
 
-/// Condition numbers, seeds and the plan per scale, fixed before running.
-pub fn plan(scale: Scale) -> (Vec<f64>, u64, experiment::Plan) {
-    let p = |train_per_class, epochs| experiment::Plan {
+/// Condition numbers, seeds and the training plan per scale, fixed before running.
+pub fn plan(scale: Scale) -> experiment::Plan {
+    let p = |train_per_class, epochs| experiment::Training {
         n: 20,
         m: 10,
         classes: 4,
@@ -42,17 +49,30 @@ pub fn plan(scale: Scale) -> (Vec<f64>, u64, experiment::Plan) {
         batch: 30,
         lr: 1e-2,
     };
-    match scale {
+    let (kappas, seeds, training) = match scale {
         // ci: κ = 10 (the control) and 1e5 (the claim), half the training set and 10 epochs, so
         // the run fits the 60 s budget on two cores (it took 215 s with the full κ grid).
         Scale::Ci => (vec![1e1, 1e5], 3, p(75, 10)),
         Scale::Full => (vec![1e1, 1e3, 1e5, 1e6], 5, p(150, 30)),
+    };
+    experiment::Plan {
+        kappas,
+        seeds,
+        training,
     }
 }
 
-/// Runs every experiment and records the report; the harness computes the verdicts.
+/// Plan → results → metrics and claims → tables and figures → notes; the harness computes the
+/// verdicts.
 fn run(ctx: &Ctx) -> Result<Report, RunError> {
+    let plan = plan(ctx.scale);
+    let results = experiment::run(ctx, &plan)?;
     let mut report = Report::default();
-    claims::record(&mut report, ctx)?;
+    claims::record(&mut report, &plan, &results);
+    claims::claims(&mut report, &plan);
+    presentation::tables(&mut report, &plan);
+    presentation::figures(&mut report, &plan, &results);
+    report.deviations = notes::deviations(&plan);
+    report.code_notes = notes::code_notes();
     Ok(report)
 }

@@ -1,7 +1,6 @@
 //! The SPDNet pieces.
 
-use bw_rbn::claims::geometry_checks;
-use bw_rbn::experiment::layer_gradient_check;
+use bw_rbn::experiment::{geometry_checks, layer_gradient_check};
 use bw_rbn::method::{
     Norm, Variant, bimap, bimap_backward, orthonormal, reeig_logeig, simulate, stiefel_step,
 };
@@ -55,8 +54,8 @@ fn normalised_batches_are_centred_at_the_identity() {
             "{variant:?}: trace {tr} vs input {tr_in}"
         );
     }
-    let [iso, explog, dk, bary] = geometry_checks(3);
-    assert!(iso < 1e-12 && explog < 1e-9 && dk < 1e-6 && bary < 1e-10);
+    let g = geometry_checks(3);
+    assert!(g.isometry < 1e-12 && g.exp_log < 1e-9 && g.dk < 1e-6 && g.barycenter < 1e-10);
 }
 
 /// The whole layer's backward against central differences (see `layer_gradient_check`).
