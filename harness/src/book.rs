@@ -1,5 +1,6 @@
 //! The book: figures rendered from result files, chapters expanded by a preprocessor, and the
-//! HTML built with mdbook-driver (no separately installed mdbook).
+//! HTML built with mdbook-driver (no separately installed mdbook). Long because every directive's
+//! expansion lives here, next to the preprocessor that dispatches them.
 //!
 //! Chapters are hand-written markdown with directives that the [`ReproPreprocessor`] expands
 //! from the results files, so prose never carries a hand-copied number:

@@ -3,6 +3,10 @@
 //!
 //! A reproduction records *measurements* (metrics) and *decision rules* (checks on metrics);
 //! [`Report::finalize`] turns them into verdicts. No verdict is ever written by hand.
+//!
+//! A long file on purpose: it is the whole vocabulary of a report (metrics, rules, checks and
+//! their roles, claims, verdicts, tables, figures, notes) and the tests of the verdict rules, which
+//! read best next to each other; every item in it is short.
 
 use crate::stats;
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,7 @@
 
 use crate::contract::{Ctx, Reproduction, Scale};
 use crate::progress::Progress;
-use crate::store::{self, Provenance, ResultFile, SCHEMA_VERSION};
+use crate::store::{self, ResultFile, RunProvenance, SCHEMA_VERSION};
 use kernels::device::{Device, cpu_model, detect_cuda};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -189,7 +189,7 @@ pub fn run(root: &Path, repro: &dyn Reproduction, opts: &RunOptions, device: &De
         id: meta.id.to_string(),
         title: meta.title.to_string(),
         input_hash: hash,
-        provenance: Provenance {
+        provenance: RunProvenance {
             git_commit,
             git_dirty,
             cargo_lock_sha256: store::file_sha256(&root.join("Cargo.lock")),

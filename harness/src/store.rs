@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 /// Bumped whenever the layout of [`ResultFile`] or [`Report`] changes incompatibly.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Where and on what a result was computed.
+/// Where and on what a result was computed (not to be confused with `report::Provenance`, the
+/// tag of a number quoted from a paper).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Provenance {
+pub struct RunProvenance {
     pub git_commit: String,
     /// True when the work tree had uncommitted changes.
     pub git_dirty: bool,
@@ -43,7 +44,7 @@ pub struct ResultFile {
     pub id: String,
     pub title: String,
     pub input_hash: String,
-    pub provenance: Provenance,
+    pub provenance: RunProvenance,
     pub report: Report,
 }
 

@@ -1,4 +1,5 @@
 //! CUDA back end: sources under `kernels/cuda/`, compiled at run time with NVRTC through cudarc.
+//! (One file: the three GPU back ends share the module loading and the error type.)
 //!
 //! The driver and NVRTC libraries are loaded dynamically, so nothing here needs a CUDA toolkit at
 //! build time, and on a machine without a driver [`probe`] returns a reason instead of panicking.

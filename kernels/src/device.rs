@@ -27,6 +27,11 @@ impl Device {
         }
     }
 
+    /// Whether this is a CUDA device.
+    pub fn is_cuda(&self) -> bool {
+        matches!(self, Device::Cuda { .. })
+    }
+
     /// Short machine-readable kind: `cpu` or `cuda`.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -1,6 +1,7 @@
 //! Small symmetric and SPD matrices, one at a time or in batches: eigendecomposition, matrix
 //! functions with their Daleckii–Krein backward, the Lyapunov solve, and the Bures–Wasserstein
-//! and affine-invariant (AIRM) geometries.
+//! and affine-invariant (AIRM) geometries. One long file because the geometries share the
+//! eigendecomposition and its divided differences; each function is short.
 //!
 //! Matrices are `f64`, row-major `n × n` slices; a batch is `batch · n · n` values. The
 //! eigendecomposition is cyclic Jacobi: slower than Householder–QR for one large matrix, but

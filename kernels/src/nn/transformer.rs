@@ -1,6 +1,7 @@
 //! A small decoder-only transformer: token and position embeddings, pre-LN blocks of causal
 //! multi-head self-attention and a GELU MLP (width 4d), a final layer norm and an untied output
-//! head, trained with next-token cross-entropy. GPT-2's shapes, at toy size.
+//! head, trained with next-token cross-entropy. GPT-2's shapes, at toy size. Long because the
+//! forward pass and its hand-written backward are kept side by side, block by block.
 
 use super::{linear, linear_back, normalize_back, normalize_rows, softmax_xent};
 use crate::optim::Layout;

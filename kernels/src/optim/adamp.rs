@@ -1,6 +1,6 @@
 //! SGDP and AdamP (Heo et al., ICLR 2021): momentum methods that remove the radial component of
 //! the update on weights that look scale-invariant, so that their norm (and with it the effective
-//! step size η/‖w‖²) does not grow.
+//! step size η/‖w‖²) does not grow. (Long: SGDP, AdamP and their shared projection, with tests.)
 //!
 //! Semantics of the official `adamp` package 0.3.0. For a tensor of two or more dimensions, the
 //! raw gradient is tested in two views, in order: the channel view (one row per output channel,

@@ -1,3 +1,7 @@
+//! Log-domain Sinkhorn on a dense problem: half-steps that return the pre-update marginals (free
+//! stopping tests), the plan, marginals and the dual potential. Long because the CPU reference
+//! and its tests sit together.
+
 use rayon::prelude::*;
 
 /// A dense entropic OT problem in the log domain: cost (row-major and transposed, so that
