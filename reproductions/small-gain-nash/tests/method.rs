@@ -4,7 +4,27 @@ use harness::rng::Rng;
 use nalgebra::DMatrix;
 use small_gain_nash::method::*;
 
-fn fixture() -> serde_json::Value {
+/// `fixtures/numpy_reference.json` (written by `fixtures/generate.py`).
+#[derive(serde::Deserialize)]
+struct Fixture {
+    cases: Vec<Case>,
+}
+
+/// One game at one coupling λ and weight ratio r, with numpy/LAPACK's values.
+#[derive(serde::Deserialize)]
+struct Case {
+    /// `"toy"` (the mini-toy) or the LQ game.
+    game: String,
+    lambda: f64,
+    r: f64,
+    gamma: f64,
+    alpha_true: f64,
+    beta: f64,
+    h_euler: f64,
+    h_rk4: f64,
+}
+
+fn fixture() -> Fixture {
     serde_json::from_str(include_str!("../fixtures/numpy_reference.json")).unwrap()
 }
 
@@ -15,30 +35,28 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 #[test]
 fn eigen_quantities_match_numpy_including_the_lq_game_with_another_rotation() {
     let rot = random_orthogonal(32, &mut Rng::new(99));
-    for case in fixture()["cases"].as_array().unwrap() {
-        let lam = case["lambda"].as_f64().unwrap();
-        let r = case["r"].as_f64().unwrap();
-        let game = match case["game"].as_str().unwrap() {
+    for case in fixture().cases {
+        let (lam, r) = (case.lambda, case.r);
+        let game = match case.game.as_str() {
             "toy" => mini_toy(lam, 10.0, 0.05),
             _ => lq_game(lam, 10.0, 0.05, &rot),
         };
-        let want = |k: &str| case[k].as_f64().unwrap();
         assert!(
-            close(euclidean_gamma(&game), want("gamma"), 1e-12),
+            close(euclidean_gamma(&game), case.gamma, 1e-12),
             "γ at λ = {lam}"
         );
         assert!(
-            close(true_margin(&game, r), want("alpha_true"), 1e-10),
+            close(true_margin(&game, r), case.alpha_true, 1e-10),
             "α_true at λ = {lam}, r = {r}"
         );
         assert!(
-            close(lipschitz_m(&game, r), want("beta"), 1e-10),
+            close(lipschitz_m(&game, r), case.beta, 1e-10),
             "β at λ = {lam}, r = {r}"
         );
         assert!(
             close(
                 true_step_threshold(&game, Integrator::Euler),
-                want("h_euler"),
+                case.h_euler,
                 1e-9
             ),
             "Euler h at λ = {lam}"
@@ -46,7 +64,7 @@ fn eigen_quantities_match_numpy_including_the_lq_game_with_another_rotation() {
         assert!(
             close(
                 true_step_threshold(&game, Integrator::Rk4),
-                want("h_rk4"),
+                case.h_rk4,
                 1e-9
             ),
             "RK4 h at λ = {lam}"
