@@ -1,17 +1,14 @@
-//! Decision rules for the DP-SGD limits reproduction. Thresholds and golden numbers are the
-//! card's (`papers/dp-limits.md`), fixed before any run.
+//! Rules for the DP-SGD limits reproduction: thresholds and golden numbers are the card's
+//! (`papers/dp-limits.md`), fixed before any run; the metrics recorded from the results; the
+//! claims.
 
-use crate::method::{
-    gdp_tradeoff, kappa_max_test, max_test_alpha, max_test_beta, paper_bound, sigma_threshold,
-};
-use harness::{Cell, Check, Claim, Figure, PaperValue, Provenance, Report, Rule, Series, Table};
+use crate::experiment::{Plan, Results};
+use harness::{Check, Claim, PaperValue, Provenance, Report, Rule, Tol};
 
-/// The M of claim P1 and the card's κ of the max test at σ = 1/√(2 ln M) [derived].
-pub const P1_MS: [f64; 5] = [10.0, 100.0, 1e3, 1e4, 1e6];
+/// The card's κ of the max test at σ = 1/√(2 ln M) [derived], per M of claim P1 (`plan.p1_ms`).
 pub const P1_CARD_KAPPA: [f64; 5] = [0.309, 0.325, 0.330, 0.333, 0.337];
-/// The card's necessary σ for κ ≤ κ₀ [derived]; rows κ₀, columns M.
-pub const P3_KAPPAS: [f64; 3] = [0.1, 0.05, 0.01];
-pub const P3_MS: [f64; 4] = [100.0, 1e3, 1e4, 1e5];
+/// The card's necessary σ for κ ≤ κ₀ [derived]; rows κ₀ (`plan.p3_kappas`), columns M
+/// (`plan.p3_ms`).
 pub const P3_CARD_SIGMA: [[f64; 4]; 3] = [
     [0.538, 0.392, 0.319, 0.274],
     [0.712, 0.476, 0.371, 0.311],
@@ -19,6 +16,8 @@ pub const P3_CARD_SIGMA: [[f64; 4]; 3] = [
 ];
 /// Golden numbers are printed to three decimals in the card.
 pub const GOLDEN_TOL: f64 = 1e-3;
+/// P1 falsifier: κ below the proved bound by no more than the optimiser's resolution is a tie.
+const P1_TIE: f64 = 1e-9;
 /// P2: Monte Carlo within this many standard errors.
 pub const P2_MAX_Z: f64 = 3.0;
 /// P4: an accuracy *increase* with σ larger than this many standard errors refutes the claim
@@ -27,19 +26,206 @@ pub const P2_MAX_Z: f64 = 3.0;
 pub const P4_MAX_INCREASE_Z: f64 = 2.0;
 /// P4 control: the non-private run learns (chance is 0.5, the Bayes accuracy Φ(1) ≈ 0.84).
 pub const P4_MIN_NONPRIVATE_ACC: f64 = 0.6;
-/// P5: closed-form κ of G_μ against numerical maximisation, at these μ.
+/// P5: closed-form κ of G_μ against numerical maximisation, at the plan's μ.
 pub const P5_TOL: f64 = 1e-10;
-pub const P5_MUS: [f64; 4] = [0.5, 1.0, 2.0, 4.0];
-/// P2: the M of the Monte Carlo check.
-pub const P2_M: f64 = 100.0;
-/// The σ grid of P4 (the card's) and the non-private reference.
-pub const P4_SIGMAS: [f64; 4] = [0.27, 0.48, 0.77, 1.5];
+
+/// The key of P4's per-seed test accuracy at noise multiplier `sigma`.
+pub fn acc_key(sigma: f64) -> String {
+    format!("p4.acc.sigma{sigma}")
+}
 
 fn pv(value: &str, source: &str, provenance: Provenance) -> PaperValue {
     PaperValue::new(value, source, provenance)
 }
 
-pub fn claims(report: &mut Report, setup: &crate::experiment::DpSgdSetup) {
+/// Records every metric the claims, tables and figures cite.
+pub fn record(report: &mut Report, plan: &Plan, results: &Results) {
+    record_p1(report, results);
+    record_p2(report, results);
+    record_p3(report, results);
+    record_p4(report, plan, results);
+    record_p5(report, results);
+}
+
+fn exact() -> Tol {
+    Tol::rel(1e-9)
+}
+
+/// P1: the max test against the closed-form bound.
+fn record_p1(report: &mut Report, results: &Results) {
+    let (kappas, bounds) = (&results.p1_kappa, &results.p1_bound);
+    report.metric(
+        "p1.kappa",
+        "max-test κ at σ = 1/√(2 ln M), per M",
+        "",
+        kappas.clone(),
+        exact(),
+    );
+    report.metric(
+        "p1.bound",
+        "paper's bound, per M",
+        "",
+        bounds.clone(),
+        exact(),
+    );
+    report.metric(
+        "p1.margin",
+        "κ(max test) − bound, per M",
+        "",
+        kappas.iter().zip(bounds).map(|(k, b)| k - b).collect(),
+        exact(),
+    );
+    report.metric(
+        "p1.golden_diff",
+        "|κ − card value|, per M",
+        "",
+        kappas
+            .iter()
+            .zip(P1_CARD_KAPPA)
+            .map(|(k, c)| (k - c).abs())
+            .collect(),
+        Tol::Close {
+            rel: 1e-6,
+            abs: 1e-9,
+        },
+    );
+}
+
+/// P2: Monte Carlo of α(t) and β(t).
+fn record_p2(report: &mut Report, results: &Results) {
+    let mc = &results.p2;
+    let rows = [
+        (
+            "p2.z",
+            "|Monte Carlo − closed form| / SE (α at 3 thresholds, then β)",
+            mc.z_scores(),
+        ),
+        (
+            "p2.alpha_hat",
+            "Monte Carlo α at the 3 thresholds",
+            mc.alpha_hat.clone(),
+        ),
+        (
+            "p2.beta_hat",
+            "Monte Carlo β at the 3 thresholds",
+            mc.beta_hat.clone(),
+        ),
+        (
+            "p2.alpha",
+            "closed-form α at the 3 thresholds",
+            mc.alpha.clone(),
+        ),
+        (
+            "p2.beta",
+            "closed-form β at the 3 thresholds",
+            mc.beta.clone(),
+        ),
+    ];
+    for (key, label, values) in rows {
+        report.metric(key, label, "", values, exact());
+    }
+}
+
+/// P3: necessary σ against the card's table.
+fn record_p3(report: &mut Report, results: &Results) {
+    let needed = &results.p3_sigma_needed;
+    let diffs = needed
+        .iter()
+        .zip(P3_CARD_SIGMA.iter().flatten())
+        .map(|(s, card)| (s - card).abs())
+        .collect();
+    report.metric(
+        "p3.sigma_needed",
+        "σ needed for κ ≤ κ₀ (rows κ₀ = 0.1, 0.05, 0.01; columns M)",
+        "",
+        needed.clone(),
+        Tol::rel(1e-7),
+    );
+    report.metric(
+        "p3.golden_diff",
+        "|σ − card value|",
+        "",
+        diffs,
+        Tol::Close {
+            rel: 1e-4,
+            abs: 1e-9,
+        },
+    );
+}
+
+/// P4: accuracy per σ, and paired z of its changes.
+fn record_p4(report: &mut Report, plan: &Plan, results: &Results) {
+    let accs: Vec<&[f64]> = (0..plan.p4_all_sigmas().len())
+        .map(|k| results.p4_acc.cell(0, k))
+        .collect();
+    for (sigma, a) in plan.p4_all_sigmas().into_iter().zip(&accs) {
+        report.metric(
+            &acc_key(sigma),
+            &format!("test accuracy at σ = {sigma}"),
+            "",
+            a.to_vec(),
+            Tol::Close {
+                rel: 0.0,
+                abs: 2e-4,
+            },
+        );
+    }
+    // Paired z of a change in accuracy; the SE is floored at one test example per seed so
+    // that identical differences on every seed do not read as infinitely significant.
+    let floor = 1.0 / (plan.dp_sgd.n_test as f64 * (plan.seeds as f64).sqrt());
+    let paired_z = |to: &[f64], from: &[f64]| {
+        let d: Vec<f64> = to.iter().zip(from).map(|(b, a)| b - a).collect();
+        harness::stats::mean(&d) / harness::stats::se(&d).max(floor)
+    };
+    let inc_z: Vec<f64> = accs[1..].windows(2).map(|w| paired_z(w[1], w[0])).collect();
+    let z_tol = Tol::Close {
+        rel: 1e-3,
+        abs: 1e-3,
+    };
+    report.metric(
+        "p4.total_drop_z",
+        "accuracy at the smallest σ minus at the largest, in standard errors (paired over seeds)",
+        "",
+        vec![paired_z(accs[1], accs[plan.p4_sigmas.len()])],
+        z_tol,
+    );
+    report.metric(
+        "p4.increase_z",
+        "mean accuracy change to the next σ, in standard errors (paired over seeds)",
+        "",
+        inc_z,
+        z_tol,
+    );
+}
+
+/// P5: GDP closed form against numerical maximisation.
+fn record_p5(report: &mut Report, results: &Results) {
+    report.metric(
+        "p5.kappa_diff",
+        "|closed-form κ(G_μ) − numerical maximum|",
+        "",
+        results
+            .p5_closed
+            .iter()
+            .zip(&results.p5_numeric)
+            .map(|(c, n)| (c - n).abs())
+            .collect(),
+        Tol::Close {
+            rel: 1.0,
+            abs: 1e-13,
+        },
+    );
+}
+
+/// The claims.
+pub fn claims(report: &mut Report, plan: &Plan) {
+    claims_bounds(report, plan);
+    claims_dp_sgd(report, plan);
+    claims_gdp_poisson(report, plan);
+}
+
+/// P1–P3: the max test's separation, its Monte Carlo check and the necessary σ.
+fn claims_bounds(report: &mut Report, plan: &Plan) {
     report.claim(
         Claim::new(
             "P1",
@@ -49,8 +235,8 @@ pub fn claims(report: &mut Report, setup: &crate::experiment::DpSgdSetup) {
         .check(Check::each("p1.margin", Rule::AtLeast(0.0)))
         .check(Check::each("p1.golden_diff", Rule::AtMost(GOLDEN_TOL)))
         // The proved bound: κ below it (beyond the optimiser's 1e-9) refutes the theorem.
-        .check(Check::each("p1.margin", Rule::AtMost(0.0)).tie_within(1e-9).falsifier())
-        .settings(&P1_MS)
+        .check(Check::each("p1.margin", Rule::AtMost(0.0)).tie_within(P1_TIE).falsifier())
+        .settings(&plan.p1_ms)
         .settings(&[1.0, 2.0, 4.0, 8.0]),
     );
     report.claim(
@@ -60,7 +246,7 @@ pub fn claims(report: &mut Report, setup: &crate::experiment::DpSgdSetup) {
             pv("α(t) = 1 − Φ(t/σ)^M, β(t) = Φ((t − 1)/σ) Φ(t/σ)^(M−1)", "card's reconstruction of the bound", Provenance::Derived),
         )
         .check(Check::each("p2.z", Rule::AtMost(P2_MAX_Z)))
-        .settings(&[P2_M, 1.0, 2.0]),
+        .settings(&[plan.p2_m, 1.0, 2.0]),
     );
     report.claim(
         Claim::new(
@@ -69,9 +255,14 @@ pub fn claims(report: &mut Report, setup: &crate::experiment::DpSgdSetup) {
             pv("for practical M the required noise remains substantial", "abstract", Provenance::Abstract),
         )
         .check(Check::each("p3.golden_diff", Rule::AtMost(GOLDEN_TOL)))
-        .settings(&P3_KAPPAS)
-        .settings(&[P3_MS[0], P3_MS[3]]),
+        .settings(&plan.p3_kappas)
+        .settings(&[plan.p3_ms[0], plan.p3_ms[3]]),
     );
+}
+
+/// P4: one epoch of DP-SGD.
+fn claims_dp_sgd(report: &mut Report, plan: &Plan) {
+    let setup = &plan.dp_sgd;
     report.claim(
         Claim::new(
             "P4",
@@ -80,14 +271,18 @@ pub fn claims(report: &mut Report, setup: &crate::experiment::DpSgdSetup) {
         )
         .check(Check::each("p4.total_drop_z", Rule::AtLeast(P4_MAX_INCREASE_Z)))
         .check(Check::each("p4.increase_z", Rule::AtLeast(P4_MAX_INCREASE_Z)).falsifier())
-        .check(Check::mean("p4.acc.sigma0", Rule::AtLeast(P4_MIN_NONPRIVATE_ACC)).control())
-        .settings(&P4_SIGMAS)
+        .check(Check::mean(&acc_key(0.0), Rule::AtLeast(P4_MIN_NONPRIVATE_ACC)).control())
+        .settings(&plan.p4_sigmas)
         .settings(&[
             setup.d as f64,
             setup.batch as f64,
             (setup.n_train / setup.batch) as f64,
         ]),
     );
+}
+
+/// P5 and P6: Gaussian DP's closed form, and the Poisson case (not testable here).
+fn claims_gdp_poisson(report: &mut Report, plan: &Plan) {
     report.claim(
         Claim::new(
             "P5",
@@ -95,7 +290,7 @@ pub fn claims(report: &mut Report, setup: &crate::experiment::DpSgdSetup) {
             pv("κ(G_μ) = (2Φ(μ/2) − 1)/√2 at α = Φ(−μ/2)", "card, derived", Provenance::Derived),
         )
         .check(Check::each("p5.kappa_diff", Rule::AtMost(P5_TOL)))
-        .settings(&P5_MUS)
+        .settings(&plan.p5_mus)
         .settings(&[1.0, 2.0]),
     );
     report.claim(
@@ -106,124 +301,4 @@ pub fn claims(report: &mut Report, setup: &crate::experiment::DpSgdSetup) {
         )
         .not_testable("the abstract gives no constants for the Poisson case and the paper's proof is not transcribed; there is nothing falsifiable to compute yet"),
     );
-}
-
-/// κ of the max test and the bound, per M of claim P1.
-pub fn p1_table() -> Table {
-    Table {
-        key: "p1".into(),
-        title: "Max-test separation at σ = 1/√(2 ln M) against the paper's bound".into(),
-        columns: [
-            "M",
-            "σ = 1/√(2 ln M)",
-            "κ, max test (here)",
-            "κ (card) [derived]",
-            "bound (paper) [abstract]",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: P1_MS
-            .iter()
-            .enumerate()
-            .map(|(k, &m)| {
-                vec![
-                    Cell::text(harness::numbers::fmt(m)),
-                    Cell::text(format!("{:.4}", sigma_threshold(m))),
-                    Cell::value("p1.kappa", k),
-                    Cell::text(format!("{:.3}", P1_CARD_KAPPA[k])),
-                    Cell::value("p1.bound", k),
-                ]
-            })
-            .collect(),
-    }
-}
-
-/// Necessary σ per (κ₀, M).
-pub fn p3_table() -> Table {
-    let mut columns = vec!["κ₀".to_string()];
-    for m in P3_MS {
-        columns.push(format!("M = {}", harness::numbers::fmt(m)));
-        columns.push("card [derived]".into());
-    }
-    Table {
-        key: "p3".into(),
-        title: "Smallest σ with max-test κ ≤ κ₀ (necessary, not sufficient, for separation κ₀)"
-            .into(),
-        columns,
-        rows: P3_KAPPAS
-            .iter()
-            .enumerate()
-            .map(|(r, k0)| {
-                let mut row = vec![Cell::text(format!("{k0}"))];
-                for (c, card) in P3_CARD_SIGMA[r].iter().enumerate() {
-                    row.push(Cell::value("p3.sigma_needed", r * P3_MS.len() + c));
-                    row.push(Cell::text(format!("({card})")));
-                }
-                row
-            })
-            .collect(),
-    }
-}
-
-/// Trade-off curves: G_μ, the max test's (α(t), β(t)), and random guessing.
-pub fn tradeoff_figure(sigma_for_01: f64) -> Figure {
-    let alphas: Vec<f64> = (0..=200).map(|k| k as f64 / 200.0).collect();
-    let gdp = |mu: f64| {
-        Series::new(
-            &format!("Gaussian DP, μ = {mu}"),
-            alphas.iter().map(|&a| (a, gdp_tradeoff(mu, a))),
-        )
-    };
-    let max_curve = |sigma: f64, label: &str| {
-        let m = 100.0;
-        Series::new(
-            label,
-            (0..=400).map(|k| {
-                let u = -3.0 + 12.0 * k as f64 / 400.0;
-                (max_test_alpha(u, m), max_test_beta(u, sigma, m))
-            }),
-        )
-    };
-    Figure {
-        key: "tradeoff".into(),
-        title: "Trade-off curves β(α): higher is more private".into(),
-        x_label: "type-I error α".into(),
-        y_label: "type-II error β".into(),
-        x_log: false,
-        y_log: false,
-        series: vec![
-            Series::new("random guessing (β = 1 − α)", [(0.0, 1.0), (1.0, 0.0)]).dashed(),
-            gdp(0.5),
-            gdp(1.0),
-            gdp(2.0),
-            max_curve(sigma_threshold(100.0), "max test, M = 100, σ = 1/√(2 ln M)"),
-            max_curve(sigma_for_01, "max test, M = 100, σ for κ = 0.1"),
-        ],
-        guides: vec![],
-        caption: "The max test bounds the best achievable curve from below: shuffled DP-SGD can be no more private than these curves. Its distance to the diagonal is κ.".into(),
-    }
-}
-
-/// κ of the max test at σ = 1/√(2 ln M) and the paper's bound, against M.
-pub fn kappa_figure() -> Figure {
-    let ms: Vec<f64> = (0..=25)
-        .map(|k| 10f64.powf(1.0 + 5.0 * k as f64 / 25.0))
-        .collect();
-    Figure {
-        key: "kappa-vs-m".into(),
-        title: "Separation at the threshold noise σ = 1/√(2 ln M)".into(),
-        x_label: "M (updates in one epoch)".into(),
-        y_label: "κ".into(),
-        x_log: true,
-        y_log: false,
-        series: vec![
-            Series::new("max test (here)", ms.iter().map(|&m| (m, kappa_max_test(sigma_threshold(m), m).1))),
-            Series::new("paper's bound", ms.iter().map(|&m| (m, paper_bound(m)))).dashed(),
-        ],
-        guides: vec![harness::Guide {
-            y: 1.0 / 8f64.sqrt(),
-            label: "1/√8, the bound's limit".into(),
-        }],
-        caption: "The bound approaches 1/√8 ≈ 0.354 as M grows, but only like 1/√(ln M): the limitation vanishes extremely slowly.".into(),
-    }
 }

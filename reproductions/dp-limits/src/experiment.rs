@@ -1,8 +1,142 @@
-//! Monte Carlo of the max test (claim P2) and one epoch of DP-SGD on a synthetic logistic
-//! regression (claim P4). Returns measurements; decides nothing.
+//! The measurements: κ of the max test and the paper's bound over M (P1), the Monte Carlo of
+//! the max test (P2), the necessary σ (P3), one epoch of DP-SGD on a synthetic logistic
+//! regression over σ × seeds (P4), and Gaussian DP's κ in closed form and numerically (P5).
+//! Typed [`Plan`] in, typed [`Results`] out; decides nothing.
 
-use crate::method::{max_test_alpha, max_test_beta};
+use crate::method::{
+    gdp_tradeoff, kappa_gdp, kappa_max_test, kappa_numeric, max_test_alpha, max_test_beta,
+    paper_bound, sigma_needed, sigma_threshold,
+};
+use harness::grid::{Grid, GridResults, run_grid};
 use harness::rng::Rng;
+use harness::{Ctx, RunError};
+
+/// What is run (typed, so that a statement's settings come from here).
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// P1: the M at which κ of the max test is computed at σ = 1/√(2 ln M).
+    pub p1_ms: [f64; 5],
+    /// P2: the M of the Monte Carlo check and its draws per hypothesis.
+    pub p2_m: f64,
+    pub draws: usize,
+    /// P3: the targets κ₀ (rows) and the M (columns) of the necessary σ.
+    pub p3_kappas: [f64; 3],
+    pub p3_ms: [f64; 4],
+    /// P4: the card's σ grid (the non-private σ = 0 runs first, as the reference), the seeds,
+    /// and the logistic regression.
+    pub p4_sigmas: [f64; 4],
+    pub seeds: u64,
+    pub dp_sgd: DpSgdSetup,
+    /// P5: the μ of Gaussian DP.
+    pub p5_mus: [f64; 4],
+}
+
+impl Plan {
+    /// P4's σ values in run order: 0 (non-private), then `p4_sigmas`.
+    pub fn p4_all_sigmas(&self) -> Vec<f64> {
+        [0.0].iter().chain(&self.p4_sigmas).copied().collect()
+    }
+}
+
+/// What was measured.
+pub struct Results {
+    /// P1: κ of the max test at σ = 1/√(2 ln M) and the paper's bound, per `plan.p1_ms`.
+    pub p1_kappa: Vec<f64>,
+    pub p1_bound: Vec<f64>,
+    pub p2: MaxTestMc,
+    /// P3: necessary σ, rows `plan.p3_kappas`, columns `plan.p3_ms`, row-major.
+    pub p3_sigma_needed: Vec<f64>,
+    /// P4: test accuracy; one arm, settings [`Plan::p4_all_sigmas`], per seed.
+    pub p4_acc: GridResults<f64>,
+    /// P5: κ(G_μ) in closed form and by numerical maximisation, per `plan.p5_mus`.
+    pub p5_closed: Vec<f64>,
+    pub p5_numeric: Vec<f64>,
+    /// The κ-against-M figure: `(M, κ of the max test, paper's bound)` on a log grid.
+    pub kappa_curve: Vec<(f64, f64, f64)>,
+}
+
+/// Runs every measurement of the plan.
+pub fn run(ctx: &Ctx, plan: &Plan) -> Result<Results, RunError> {
+    let p1_kappa = plan
+        .p1_ms
+        .iter()
+        .map(|&m| kappa_max_test(sigma_threshold(m), m).1)
+        .collect();
+    let p1_bound = plan.p1_ms.iter().map(|&m| paper_bound(m)).collect();
+    let stage = ctx.progress.stage(
+        &format!(
+            "Monte Carlo of the max test, {} draws per hypothesis",
+            plan.draws
+        ),
+        1,
+    );
+    let m = plan.p2_m as usize;
+    let u0 = (2.0 * (m as f64).ln()).sqrt();
+    let us = [u0 - 0.5, u0, u0 + 0.5];
+    let p2 = max_test_monte_carlo(
+        ctx.seed("p2", 0),
+        m,
+        sigma_threshold(m as f64),
+        &us,
+        plan.draws,
+    );
+    drop(stage);
+    let stage = ctx.progress.stage("necessary σ by bisection", 1);
+    let mut p3_sigma_needed = Vec::new();
+    for &k0 in &plan.p3_kappas {
+        for &mm in &plan.p3_ms {
+            p3_sigma_needed.push(sigma_needed(k0, mm));
+        }
+    }
+    drop(stage);
+    let p4_acc = run_dp_sgd(ctx, plan);
+    Ok(Results {
+        p1_kappa,
+        p1_bound,
+        p2,
+        p3_sigma_needed,
+        p4_acc,
+        p5_closed: plan.p5_mus.iter().map(|&mu| kappa_gdp(mu)).collect(),
+        p5_numeric: plan
+            .p5_mus
+            .iter()
+            .map(|&mu| kappa_numeric(|a| gdp_tradeoff(mu, a)))
+            .collect(),
+        kappa_curve: kappa_curve(),
+    })
+}
+
+/// P4's grid: σ × seeds. Seed `r` fixes the data and the shuffle (`p4-data`, shared by every σ:
+/// paired) and, per σ index `k`, the privacy noise (`p4-noise-{k}`).
+fn run_dp_sgd(ctx: &Ctx, plan: &Plan) -> GridResults<f64> {
+    let grid = Grid {
+        arms: vec!["DP-SGD"],
+        settings: plan.p4_all_sigmas(),
+        seeds: plan.seeds,
+    };
+    let what = format!(
+        "DP-SGD, {} σ values x {} seeds",
+        grid.settings.len(),
+        plan.seeds
+    );
+    run_grid(ctx, &what, &grid, |cell| {
+        let (k, r) = (cell.setting_index, cell.seed_index);
+        dp_sgd_accuracy(
+            &plan.dp_sgd,
+            *cell.setting,
+            ctx.seed("p4-data", r),
+            ctx.seed(&format!("p4-noise-{k}"), r),
+        )
+    })
+}
+
+/// κ of the max test at σ = 1/√(2 ln M) and the paper's bound, for 26 M from 10 to 1e6.
+fn kappa_curve() -> Vec<(f64, f64, f64)> {
+    (0..=25)
+        .map(|k| 10f64.powf(1.0 + 5.0 * k as f64 / 25.0))
+        .map(|m| (m, kappa_max_test(sigma_threshold(m), m).1, paper_bound(m)))
+        .collect()
+}
 
 /// Empirical level and type-II error of the max test at thresholds `us` (`u = t/σ`), from
 /// `draws` samples of each hypothesis with `m` coordinates.

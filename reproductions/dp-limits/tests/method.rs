@@ -2,25 +2,36 @@
 
 use dp_limits::method::*;
 use harness::stats::{norm_cdf, norm_ppf};
-use serde_json::Value;
 
-fn fixture() -> Value {
-    serde_json::from_str(include_str!("../fixtures/scipy_reference.json")).unwrap()
+/// `fixtures/scipy_reference.json` (written by `fixtures/generate.py`): rows of arguments then
+/// SciPy's value.
+#[derive(serde::Deserialize)]
+struct Fixture {
+    /// `(x, Φ(x))`.
+    norm_cdf: Vec<(f64, f64)>,
+    /// `(p, Φ⁻¹(p))`.
+    norm_ppf: Vec<(f64, f64)>,
+    /// `(μ, α, G_μ(α))`.
+    gdp_tradeoff: Vec<(f64, f64, f64)>,
+    /// `(μ, κ(G_μ))`.
+    kappa_gdp: Vec<(f64, f64)>,
+    /// `(μ, ε, δ(ε))`.
+    gdp_delta: Vec<(f64, f64, f64)>,
+    /// `(M, σ = 1/√(2 ln M), κ of the max test)`.
+    kappa_max_test_at_threshold: Vec<(f64, f64, f64)>,
+    /// `(κ₀, M, σ needed)`.
+    sigma_needed: Vec<(f64, f64, f64)>,
+    google_shuffle_delta: GoogleShuffle,
 }
 
-fn rows(v: &Value, key: &str) -> Vec<Vec<f64>> {
-    v[key]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r.as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_f64().unwrap())
-                .collect()
-        })
-        .collect()
+/// Google's `ShuffleAccountant` values: rows `(M, σ, ε, δ)`.
+#[derive(serde::Deserialize)]
+struct GoogleShuffle {
+    rows: Vec<(f64, f64, f64, f64)>,
+}
+
+fn fixture() -> Fixture {
+    serde_json::from_str(include_str!("../fixtures/scipy_reference.json")).unwrap()
 }
 
 fn close(a: f64, b: f64, rel: f64) -> bool {
@@ -30,26 +41,25 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 #[test]
 fn normal_functions_match_scipy() {
     let f = fixture();
-    for r in rows(&f, "norm_cdf") {
+    for (x, want) in f.norm_cdf {
         // Deep in the tail (Φ(−37) ≈ 6e-300) the two erfc implementations agree to ~1e-13.
-        let tol = if r[0].abs() <= 4.0 { 1e-14 } else { 1e-12 };
+        let tol = if x.abs() <= 4.0 { 1e-14 } else { 1e-12 };
         assert!(
-            close(norm_cdf(r[0]), r[1], tol),
+            close(norm_cdf(x), want, tol),
             "Φ({}) = {:e} vs {:e}",
-            r[0],
-            norm_cdf(r[0]),
-            r[1]
+            x,
+            norm_cdf(x),
+            want
         );
     }
-    for r in rows(&f, "norm_ppf") {
+    for (p, want) in f.norm_ppf {
         // Quantiles are ill-conditioned near 1; compare in x with a tolerance in ulps of x.
         assert!(
-            close(norm_ppf(r[0]), r[1], 1e-13)
-                || (norm_ppf(r[0]) - r[1]).abs() < 1e-9 && r[0] > 0.999,
+            close(norm_ppf(p), want, 1e-13) || (norm_ppf(p) - want).abs() < 1e-9 && p > 0.999,
             "Φ⁻¹({:e}) = {} vs {}",
-            r[0],
-            norm_ppf(r[0]),
-            r[1]
+            p,
+            norm_ppf(p),
+            want
         );
     }
 }
@@ -57,23 +67,23 @@ fn normal_functions_match_scipy() {
 #[test]
 fn gdp_quantities_match_scipy() {
     let f = fixture();
-    for r in rows(&f, "gdp_tradeoff") {
+    for (mu, alpha, want) in f.gdp_tradeoff {
         assert!(
-            close(gdp_tradeoff(r[0], r[1]), r[2], 1e-10)
-                || (gdp_tradeoff(r[0], r[1]) - r[2]).abs() < 1e-15
+            close(gdp_tradeoff(mu, alpha), want, 1e-10)
+                || (gdp_tradeoff(mu, alpha) - want).abs() < 1e-15
         );
     }
-    for r in rows(&f, "kappa_gdp") {
-        assert!(close(kappa_gdp(r[0]), r[1], 1e-14));
+    for (mu, want) in f.kappa_gdp {
+        assert!(close(kappa_gdp(mu), want, 1e-14));
     }
-    for r in rows(&f, "gdp_delta") {
+    for (mu, eps, want) in f.gdp_delta {
         assert!(
-            (gdp_delta(r[0], r[1]) - r[2]).abs() < 1e-14,
+            (gdp_delta(mu, eps) - want).abs() < 1e-14,
             "δ({}, {}) = {} vs {}",
-            r[0],
-            r[1],
-            gdp_delta(r[0], r[1]),
-            r[2]
+            mu,
+            eps,
+            gdp_delta(mu, eps),
+            want
         );
     }
 }
@@ -81,24 +91,19 @@ fn gdp_quantities_match_scipy() {
 #[test]
 fn max_test_and_needed_sigma_match_scipy() {
     let f = fixture();
-    for r in rows(&f, "kappa_max_test_at_threshold") {
-        assert!(close(sigma_threshold(r[0]), r[1], 1e-14));
-        let (_, k) = kappa_max_test(r[1], r[0]);
-        assert!(
-            close(k, r[2], 1e-9),
-            "M = {}: κ {k} vs SciPy {}",
-            r[0],
-            r[2]
-        );
+    for (m, sigma, want) in f.kappa_max_test_at_threshold {
+        assert!(close(sigma_threshold(m), sigma, 1e-14));
+        let (_, k) = kappa_max_test(sigma, m);
+        assert!(close(k, want, 1e-9), "M = {}: κ {k} vs SciPy {}", m, want);
     }
-    for r in rows(&f, "sigma_needed") {
-        let s = sigma_needed(r[0], r[1]);
+    for (k0, m, want) in f.sigma_needed {
+        let s = sigma_needed(k0, m);
         assert!(
-            close(s, r[2], 1e-7),
+            close(s, want, 1e-7),
             "κ₀ = {}, M = {}: σ {s} vs SciPy {}",
-            r[0],
-            r[1],
-            r[2]
+            k0,
+            m,
+            want
         );
     }
 }
@@ -121,19 +126,9 @@ fn the_bound_constants_come_out_of_the_max_test_argument() {
 #[test]
 fn shuffle_lower_bound_matches_googles_accountant() {
     let f = fixture();
-    let rows = &f["google_shuffle_delta"]["rows"];
-    let rows = rows
-        .as_array()
-        .expect("the fixture holds the Google values");
-    assert!(rows.len() >= 16);
-    for r in rows {
-        let r: Vec<f64> = r
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect();
-        let (m, sigma, eps, google) = (r[0], r[1], r[2], r[3]);
+    let rows = f.google_shuffle_delta.rows;
+    assert!(rows.len() >= 16, "the fixture holds the Google values");
+    for (m, sigma, eps, google) in rows {
         let ours = shuffle_delta_lower(eps, sigma, m);
         assert!(
             ours >= google - 1e-12,
