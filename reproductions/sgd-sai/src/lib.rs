@@ -3,11 +3,19 @@
 //! the stability of per-tensor g-SNR over training, the √(N − 1) ablation, and the optimizer-state
 //! memory, counted exactly and recomputed at the paper's scales.
 //!
-//! - [`method`]: the Markov-chain task, the optimizers and one training run.
-//! - [`claims`]: the grid, metrics, decision rules, tables, figures, deviations and code notes.
+//! The five rooms:
+//! - [`method`]: the Markov-chain task, the optimizers and one training run;
+//! - [`experiment`]: the task's reference losses and the grid of optimizers × (learning rate,
+//!   weight decay) × seeds: a typed [`experiment::Plan`] in, typed [`experiment::Results`] out;
+//! - [`claims`]: decision rules, the metrics recorded from the results, the claims;
+//! - [`presentation`]: tables and figures;
+//! - [`notes`]: deviations and code notes.
 
 pub mod claims;
+pub mod experiment;
 pub mod method;
+pub mod notes;
+pub mod presentation;
 
 use harness::{Ctx, Meta, Paper, Report, RunError, Scale};
 use kernels::nn::TransformerConfig;
@@ -28,10 +36,10 @@ pub static REPRODUCTION: Paper = Paper {
 };
 
 /// The model and training length per scale, and the number of seeds.
-pub fn plan(scale: Scale) -> (method::Plan, u64) {
+pub fn plan(scale: Scale) -> experiment::Plan {
     match scale {
-        Scale::Ci => (
-            method::Plan {
+        Scale::Ci => experiment::Plan {
+            train: method::TrainPlan {
                 model: TransformerConfig {
                     vocab: 16,
                     seq: 16,
@@ -44,10 +52,10 @@ pub fn plan(scale: Scale) -> (method::Plan, u64) {
                 val_batch: 64,
                 snr_every: 20,
             },
-            3,
-        ),
-        Scale::Full => (
-            method::Plan {
+            seeds: 3,
+        },
+        Scale::Full => experiment::Plan {
+            train: method::TrainPlan {
                 model: TransformerConfig {
                     vocab: 64,
                     seq: 32,
@@ -60,14 +68,21 @@ pub fn plan(scale: Scale) -> (method::Plan, u64) {
                 val_batch: 128,
                 snr_every: 50,
             },
-            3,
-        ),
+            seeds: 3,
+        },
     }
 }
 
-/// Runs every experiment and records the report; the harness computes the verdicts.
+/// Plan → results → metrics and claims → tables and figures → notes.
 fn run(ctx: &Ctx) -> Result<Report, RunError> {
+    let plan = plan(ctx.scale);
+    let results = experiment::run(ctx, &plan)?;
     let mut report = Report::default();
-    claims::record(&mut report, ctx)?;
+    claims::record(&mut report, &plan, &results);
+    claims::claims(&mut report, &plan);
+    presentation::tables(&mut report);
+    presentation::figures(&mut report, &plan, &results);
+    report.deviations = notes::deviations(&plan.train, plan.seeds);
+    report.code_notes = notes::code_notes();
     Ok(report)
 }

@@ -161,7 +161,7 @@ impl Arm {
 
 /// Sizes and length of a training run.
 #[derive(Clone, Copy, Debug)]
-pub struct Plan {
+pub struct TrainPlan {
     pub model: TransformerConfig,
     pub steps: usize,
     pub batch: usize,
@@ -188,7 +188,7 @@ pub fn train(
     arm: Arm,
     lr: f32,
     wd: f32,
-    plan: &Plan,
+    plan: &TrainPlan,
     chain: &Chain,
     val: &(Vec<usize>, Vec<usize>),
     seed: u64,
