@@ -1,24 +1,25 @@
-//! Runs, metrics and decision rules of the GCR reproduction (card `papers/gcr.md`; thresholds
-//! are the card's, fixed before running).
+//! Rules (the card's `papers/gcr.md`, fixed before running), the metrics recorded from the
+//! results, and the claims with the role of every check.
 
-use crate::experiment::{NetRun, net_run, subspace_recovery};
-use crate::method::Head;
-use crate::plan;
-use harness::rng::Rng;
-use harness::{
-    Cell, Check, Claim, CodeNote, Ctx, Deviation, Figure, PaperValue, Provenance, Report, Rule,
-    RunError, Series, Table, Tol, stats,
+use crate::experiment::{
+    C1_LR, C1_MOMENTUM, C1_RUN_STEPS, C1_SHAPE, C1_STEPS, HEADS, NetRun, Results,
 };
-use kernels::optim::{QrSign, geodesic_step, reorthonormalise};
-use rayon::prelude::*;
+use crate::method::Head;
+use harness::{Check, Claim, PaperValue, Provenance, Report, Rule, Tol, stats};
+use kernels::optim::QrSign;
 
-const HEADS: [Head; 5] = [
-    Head::Softmax,
-    Head::Gcr { k: 1 },
-    Head::Gcr { k: 2 },
-    Head::Gcr { k: 4 },
-    Head::Gcr { k: 8 },
-];
+/// C1 (the card): the largest principal angle after [`C1_STEPS`] steps; f32 parameters floor it
+/// near 2e-7, so 1e-6 asks for convergence to the storage precision.
+pub const C1_MAX_ANGLE: f64 = 1e-6;
+/// C1 (the card): orthonormality after QR and agreement with pymanopt's exponential, both in
+/// f64: round-off of a few products of 64 × 16 matrices.
+pub const C1_F64: f64 = 1e-12;
+
+/// The key of a per-head metric of the digits runs: `net.<stat>.<head key>` (the book cites
+/// them).
+pub fn net_key(stat: &str, head: Head) -> String {
+    format!("net.{stat}.{}", head.key())
+}
 
 fn pv(value: &str, source: &str, p: Provenance) -> PaperValue {
     PaperValue::new(value, source, p)
@@ -31,69 +32,30 @@ fn net_tol() -> Tol {
     }
 }
 
-/// C1's deterministic parts: the largest ‖YᵀY − I‖ after re-orthonormalisation of random
-/// matrices, and the largest projector difference between one geodesic step and pymanopt's.
-pub fn geometry_checks(seed: u64) -> (f64, f64) {
-    let mut rng = Rng::new(seed);
-    let mut orth: f64 = 0.0;
-    for (d, k) in [(5, 1), (32, 8), (64, 16)] {
-        let mut y: Vec<f64> = (0..k * d).map(|_| rng.normal()).collect();
-        reorthonormalise(&mut y, k, d, QrSign::Householder);
-        for a in 0..k {
-            for b in 0..k {
-                let dot: f64 = (0..d).map(|i| y[a * d + i] * y[b * d + i]).sum();
-                orth = orth.max((dot - if a == b { 1.0 } else { 0.0 }).abs());
-            }
-        }
-    }
-    let fx: serde_json::Value =
-        serde_json::from_str(include_str!("../fixtures/pymanopt_step.json")).expect("fixture");
-    let floats = |v: &serde_json::Value| -> Vec<f64> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect()
-    };
-    let lr = fx["lr"].as_f64().unwrap();
-    let mut proj: f64 = 0.0;
-    for c in fx["cases"].as_array().unwrap() {
-        let (d, k) = (
-            c["d"].as_u64().unwrap() as usize,
-            c["k"].as_u64().unwrap() as usize,
-        );
-        let mut yt = floats(&c["y"]);
-        geodesic_step(&mut yt, &floats(&c["g"]), k, d, lr);
-        let want = floats(&c["projector"]);
-        for i in 0..d {
-            for j in 0..d {
-                let p: f64 = (0..k).map(|a| yt[a * d + i] * yt[a * d + j]).sum();
-                proj = proj.max((p - want[i * d + j]).abs());
-            }
-        }
-    }
-    (orth, proj)
+/// The mean of the finite values: a run whose features collapse to zero (all ReLUs off) has no
+/// defined R²; such runs are counted and left out of the R² means (their accuracy and probe
+/// stay in every other mean).
+pub fn finite_mean(values: &[f64]) -> f64 {
+    let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    stats::mean(&v)
 }
 
-/// C1's known-answer problem: d, n, k; the step size; the step at which the angle is judged.
-/// The momentum is `GrassmannSgd`'s default.
-const C1_SHAPE: (usize, usize, usize) = (20, 30, 4);
-const C1_LR: f32 = 0.1;
-const C1_MOMENTUM: f64 = 0.9;
-const C1_STEPS: usize = 500;
+/// Records every metric the claims, tables and figures cite.
+pub fn record(report: &mut Report, results: &Results) {
+    record_c1(report, results);
+    record_heads(report, results);
+    record_c5(report, results);
+    record_c2(report, results);
+    record_paired(report, results);
+}
 
-pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
-    let (seeds, net) = plan(ctx.scale);
-    let stage = ctx.progress.stage("Grassmann optimizer checks", 1);
-    let (d, n, k) = C1_SHAPE;
-    let angles = subspace_recovery(d, n, k, 2000, C1_LR, ctx.seed("c1", 0));
-    let (orth, proj) = geometry_checks(ctx.seed("c1", 1));
-    drop(stage);
+/// C1: the angle after the judged step and after the whole run, and the f64 checks.
+fn record_c1(report: &mut Report, results: &Results) {
     report.metric(
         "c1.final_angle",
         "largest principal angle to the top-4 singular subspace after 500 steps (d = 20)",
         "rad",
-        vec![angles[C1_STEPS - 1]],
+        vec![results.angles[C1_STEPS - 1]],
         Tol::Close {
             rel: 0.05,
             abs: 1e-7,
@@ -103,7 +65,7 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
         "c1.angle_2000",
         "the same after 2000 steps (reported, not gated)",
         "rad",
-        vec![angles[1999]],
+        vec![results.angles[C1_RUN_STEPS - 1]],
         Tol::Close {
             rel: 0.0,
             abs: 1e-6,
@@ -113,7 +75,7 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
         "c1.orth",
         "largest |YᵀY − I| after QR, 3 random sizes up to 64 × 16 (f64)",
         "",
-        vec![orth],
+        vec![results.checks.orth],
         Tol::Close {
             rel: 0.0,
             abs: 1e-12,
@@ -123,119 +85,86 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
         "c1.pymanopt",
         "largest |YYᵀ − pymanopt's| after one geodesic step, 3 sizes (f64)",
         "",
-        vec![proj],
+        vec![results.checks.pymanopt],
         Tol::Close {
             rel: 0.0,
             abs: 1e-12,
         },
     );
+}
 
-    let mut jobs: Vec<(Head, QrSign, u64)> = HEADS
-        .iter()
-        .flat_map(|&h| (0..seeds).map(move |s| (h, QrSign::Householder, s)))
-        .collect();
-    jobs.extend((0..seeds).map(|s| (Head::Gcr { k: 8 }, QrSign::Positive, s)));
-    let stage = ctx
-        .progress
-        .stage(&format!("digits: {} runs", jobs.len()), jobs.len() as u64);
-    let results: Vec<Result<NetRun, String>> = jobs
-        .par_iter()
-        .map(|&(h, q, s)| {
-            let r = net_run(h, q, &net, ctx.seed("net", s));
-            stage.inc(1);
-            r
-        })
-        .collect();
-    drop(stage);
-    let runs_of = |h: Head, q: QrSign| -> Result<Vec<&NetRun>, RunError> {
-        jobs.iter()
-            .zip(&results)
-            .filter(|(j, _)| j.0 == h && j.1 == q)
-            .map(|(_, r)| r.as_ref().map_err(|e| RunError(e.clone())))
-            .collect()
-    };
+/// Accuracy, class separation and linear probe of every head (Householder QR), per seed.
+fn record_heads(report: &mut Report, results: &Results) {
     for h in HEADS {
-        let rs = runs_of(h, QrSign::Householder)?;
-        let k = h.key();
         report.metric(
-            &format!("net.acc.{k}"),
+            &net_key("acc", h),
             &format!("{}: held-out accuracy on digits 0–4", h.label()),
             "",
-            rs.iter().map(|r| r.accuracy).collect(),
+            results.per_seed(h, |r| r.accuracy),
             net_tol(),
         );
         report.metric(
-            &format!("net.r2.{k}"),
+            &net_key("r2", h),
             &format!("{}: class separation R² of held-out features", h.label()),
             "",
-            rs.iter().map(|r| r.separation).collect(),
+            results.per_seed(h, |r| r.separation),
             net_tol(),
         );
         report.metric(
-            &format!("net.probe.{k}"),
+            &net_key("probe", h),
             &format!(
                 "{}: linear-probe accuracy on digits 5–9 (frozen features)",
                 h.label()
             ),
             "",
-            rs.iter().map(|r| r.probe).collect(),
+            results.per_seed(h, |r| r.probe),
             net_tol(),
         );
     }
-    let pos = runs_of(Head::Gcr { k: 8 }, QrSign::Positive)?;
-    let hh = runs_of(Head::Gcr { k: 8 }, QrSign::Householder)?;
+}
+
+/// C5: sign flips with either QR, and the probe of GCR-8 with sign-normalised QR.
+fn record_c5(report: &mut Report, results: &Results) {
+    let pos = results.runs(Head::Gcr { k: 8 }, QrSign::Positive);
+    let hh = results.runs(Head::Gcr { k: 8 }, QrSign::Householder);
+    let of = |rs: &[NetRun], f: fn(&NetRun) -> f64| rs.iter().map(f).collect::<Vec<f64>>();
     report.metric(
         "c5.flips_householder",
         "GCR-8: column sign flips per 100 steps, Householder QR",
         "",
-        hh.iter().map(|r| r.flips_per_100).collect(),
+        of(hh, |r| r.flips_per_100),
         Tol::Close { rel: 0.1, abs: 0.5 },
     );
     report.metric(
         "c5.flips_positive",
         "GCR-8: column sign flips per 100 steps, sign-normalised QR",
         "",
-        pos.iter().map(|r| r.flips_per_100).collect(),
+        of(pos, |r| r.flips_per_100),
         Tol::Close { rel: 0.1, abs: 0.5 },
     );
     report.metric(
         "c5.probe_positive",
         "GCR-8 with sign-normalised QR: linear-probe accuracy",
         "",
-        pos.iter().map(|r| r.probe).collect(),
+        of(pos, |r| r.probe),
         net_tol(),
     );
     report.metric(
         "c5.probe_diff",
         "per seed: probe accuracy, sign-normalised − Householder QR",
         "",
-        pos.iter()
-            .zip(&hh)
-            .map(|(a, b)| a.probe - b.probe)
-            .collect(),
+        pos.iter().zip(hh).map(|(a, b)| a.probe - b.probe).collect(),
         net_tol(),
     );
+}
 
-    // A run whose features collapse to zero (all ReLUs off) has no defined R²; such runs are
-    // counted and left out of the R² means (their accuracy and probe stay in every other mean).
-    let finite_mean = |report: &Report, key: &str| {
-        let v: Vec<f64> = report
-            .get(key)
-            .unwrap()
-            .values
-            .iter()
-            .copied()
-            .filter(|x| x.is_finite())
-            .collect();
-        stats::mean(&v)
-    };
+/// Collapsed runs and C2's drops of mean R².
+fn record_c2(report: &mut Report, results: &Results) {
     let collapsed: Vec<f64> = HEADS
         .iter()
-        .map(|h| {
-            report
-                .get(&format!("net.r2.{}", h.key()))
-                .unwrap()
-                .values
+        .map(|&h| {
+            results
+                .per_seed(h, |r| r.separation)
                 .iter()
                 .filter(|x| !x.is_finite())
                 .count() as f64
@@ -248,10 +177,15 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
         collapsed,
         Tol::Exact,
     );
-    let r2: Vec<f64> = ["softmax", "gcr1", "gcr4", "gcr8"]
-        .iter()
-        .map(|k| finite_mean(report, &format!("net.r2.{k}")))
-        .collect();
+    let r2: Vec<f64> = [
+        Head::Softmax,
+        Head::Gcr { k: 1 },
+        Head::Gcr { k: 4 },
+        Head::Gcr { k: 8 },
+    ]
+    .iter()
+    .map(|&h| finite_mean(&results.per_seed(h, |r| r.separation)))
+    .collect();
     report.metric(
         "c2.drops",
         "drops of mean R² (runs with defined R²): softmax → GCR-1 → GCR-4 → GCR-8",
@@ -272,42 +206,37 @@ pub fn record(report: &mut Report, ctx: &Ctx) -> Result<(), RunError> {
             abs: 0.02,
         },
     );
-    let (p8, ps) = (
-        report.get("net.probe.gcr8").unwrap().values.clone(),
-        report.get("net.probe.softmax").unwrap().values.clone(),
-    );
+}
+
+/// The paired differences GCR-8 − softmax of C3 (probe) and C4 (accuracy).
+fn record_paired(report: &mut Report, results: &Results) {
+    let paired = |f: fn(&NetRun) -> f64| -> Vec<f64> {
+        let (g8, sm) = (
+            results.per_seed(Head::Gcr { k: 8 }, f),
+            results.per_seed(Head::Softmax, f),
+        );
+        g8.iter().zip(&sm).map(|(a, b)| a - b).collect()
+    };
     report.metric(
         "c3.diff",
         "per seed: probe accuracy GCR-8 − softmax",
         "",
-        p8.iter().zip(&ps).map(|(a, b)| a - b).collect(),
+        paired(|r| r.probe),
         net_tol(),
-    );
-    let (a8, asx) = (
-        report.get("net.acc.gcr8").unwrap().values.clone(),
-        report.get("net.acc.softmax").unwrap().values.clone(),
     );
     report.metric(
         "c4.diff",
         "per seed: held-out accuracy GCR-8 − softmax (reported, not gated)",
         "",
-        a8.iter().zip(&asx).map(|(a, b)| a - b).collect(),
+        paired(|r| r.accuracy),
         net_tol(),
     );
-
-    claims(
-        report,
-        stats::accuracy_resolution(crate::experiment::probe_test_count()),
-    );
-    tables(report);
-    figures(report, &angles);
-    report.deviations = deviations(&net, seeds);
-    report.code_notes = code_notes();
-    Ok(())
 }
 
-/// `tie`: one probe test example, the suite's resolution of a seed-mean accuracy difference.
-fn claims(report: &mut Report, tie: f64) {
+/// The claims. Their tie is one probe test example, the suite's resolution of a seed-mean
+/// accuracy difference.
+pub fn claims(report: &mut Report, results: &Results) {
+    let tie = stats::accuracy_resolution(results.probe_tests);
     let (d, n, k) = C1_SHAPE;
     report.claim(
         Claim::new(
@@ -315,9 +244,9 @@ fn claims(report: &mut Report, tie: f64) {
             "Optimizer correctness: on f(Y) = −‖AᵀY‖²_F (d = 20, n = 30, k = 4; lr 0.1, momentum 0.9, fixed before running) RSGD reaches the top-k left singular subspace (largest principal angle < 1e-6 after 500 steps); QR leaves ‖YᵀY − I‖ < 1e-12; one step equals pymanopt's Grassmann exponential (projectors within 1e-12).",
             pv("class subspaces optimised by Riemannian SGD on the Grassmannian", "abstract", Provenance::Abstract),
         )
-        .check(Check::each("c1.final_angle", Rule::AtMost(1e-6)))
-        .check(Check::each("c1.orth", Rule::AtMost(1e-12)))
-        .check(Check::each("c1.pymanopt", Rule::AtMost(1e-12)))
+        .check(Check::each("c1.final_angle", Rule::AtMost(C1_MAX_ANGLE)))
+        .check(Check::each("c1.orth", Rule::AtMost(C1_F64)))
+        .check(Check::each("c1.pymanopt", Rule::AtMost(C1_F64)))
         .settings(&[d as f64, n as f64, k as f64, f64::from(C1_LR), C1_MOMENTUM, C1_STEPS as f64]),
     );
     report.claim(
@@ -347,167 +276,4 @@ fn claims(report: &mut Report, tie: f64) {
         )
         .not_testable("ImageNet training does not fit a 2-core CI run"),
     );
-}
-
-fn tables(report: &mut Report) {
-    let rows = HEADS
-        .iter()
-        .map(|h| {
-            let k = h.key();
-            vec![
-                Cell::text(h.label()),
-                Cell::metric(&format!("net.acc.{k}")),
-                Cell::metric(&format!("net.r2.{k}")),
-                Cell::metric(&format!("net.probe.{k}")),
-            ]
-        })
-        .collect();
-    report.tables.push(Table {
-        key: "heads".into(),
-        title: "Digits: each head (mean ± sd over seeds)".into(),
-        columns: [
-            "head",
-            "accuracy, digits 0–4",
-            "class separation R²",
-            "linear probe, digits 5–9",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows,
-    });
-    report.tables.push(Table {
-        key: "qr".into(),
-        title: "GCR-8: the QR sign question (C5, reported)".into(),
-        columns: ["QR", "sign flips per 100 steps", "linear probe, digits 5–9"]
-            .map(String::from)
-            .to_vec(),
-        rows: vec![
-            vec![
-                Cell::text("Householder (as LAPACK)"),
-                Cell::metric("c5.flips_householder"),
-                Cell::metric("net.probe.gcr8"),
-            ],
-            vec![
-                Cell::text("sign-normalised"),
-                Cell::metric("c5.flips_positive"),
-                Cell::metric("c5.probe_positive"),
-            ],
-        ],
-    });
-}
-
-fn figures(report: &mut Report, angles: &[f64]) {
-    report.figures.push(Figure {
-        key: "recovery".into(),
-        title: "C1: largest principal angle to the optimal subspace".into(),
-        x_label: "step".into(),
-        y_label: "angle (rad)".into(),
-        x_log: false,
-        y_log: true,
-        series: vec![Series::new("RSGD, lr 0.1, momentum 0.9", angles.iter().enumerate().map(|(i, &a)| ((i + 1) as f64, a.max(1e-12))))],
-        guides: vec![harness::Guide { y: 1e-6, label: "1e-6".into() }],
-        caption: "Linear convergence to the top singular subspace at a rate set by the eigengap, until float32 parameters set the floor near 2e-7; the registered check is at step 500.".into(),
-    });
-    let ks = [
-        (0.0, "softmax"),
-        (1.0, "gcr1"),
-        (2.0, "gcr2"),
-        (4.0, "gcr4"),
-        (8.0, "gcr8"),
-    ];
-    let pts = |m: &str| -> Vec<(f64, f64, f64)> {
-        ks.iter()
-            .map(|(x, k)| {
-                let v: Vec<f64> = report
-                    .get(&format!("net.{m}.{k}"))
-                    .unwrap()
-                    .values
-                    .iter()
-                    .copied()
-                    .filter(|x| x.is_finite())
-                    .collect();
-                (*x, stats::mean(&v), stats::sd(&v))
-            })
-            .collect()
-    };
-    report.figures.push(Figure {
-        key: "heads".into(),
-        title: "Class separation and transfer against the subspace dimension".into(),
-        x_label: "k (0: softmax head)".into(),
-        y_label: "value".into(),
-        x_log: false,
-        y_log: false,
-        series: vec![
-            Series::with_err("class separation R² (digits 0–4)", pts("r2")),
-            Series::with_err("linear probe accuracy (digits 5–9)", pts("probe")),
-        ],
-        guides: vec![],
-        caption: "Mean ± sd over seeds.".into(),
-    });
-}
-
-fn deviations(net: &crate::experiment::NetPlan, seeds: u64) -> Vec<Deviation> {
-    let d = Deviation::new;
-    vec![
-        d(
-            "data and backbone",
-            "ImageNet-1K with ResNet/Swin/DeiT backbones; transfer to 6 datasets",
-            &format!(
-                "the vendored 8×8 digits: an MLP 64 → 128 → 32 (ReLU) trained on digits 0–4, transfer by linear probe to digits 5–9; {} epochs, batch {}, {seeds} seeds",
-                net.epochs, net.batch
-            ),
-            "CPU budget; the card's miniature",
-        ),
-        d(
-            "optimisers",
-            "SGD/AdamW/LAMB on the backbone; RSGD with lr_factor schedules on the head",
-            &format!(
-                "momentum SGD (lr {}, momentum 0.9, weight decay 5e-4) on the backbone and the softmax head; Grassmann RSGD (lr {}, momentum 0.9, QR every 5 steps) on the GCR head; constant rates",
-                net.lr, net.grassmann_lr
-            ),
-            "fixed before running, no tuning",
-        ),
-        d(
-            "variability measure",
-            "R² of Kornblith et al. (assumed; the card marks it unverified)",
-            "1 − mean within-class / mean overall cosine distance of held-out features",
-            "the card's definition",
-        ),
-        d(
-            "precision",
-            "float32 (PyTorch)",
-            "float32 parameters; the Grassmann step and QR in float64",
-            "the reference's storage; f64 arithmetic keeps the orthonormality checks meaningful",
-        ),
-    ]
-}
-
-fn code_notes() -> Vec<CodeNote> {
-    let c = CodeNote::new;
-    vec![
-        c(
-            "innerlee/GCR gcr/rsgd.py",
-            "note",
-            "The momentum buffer is kept in ambient coordinates and re-projected at the new point (projection transport); the final ·Vᵀ of the geodesic keeps column identity continuous so that the ambient buffer stays meaningful.",
-            Provenance::Code,
-        ),
-        c(
-            "innerlee/GCR gcr/rsgd.py",
-            "discrepancy",
-            "The periodic QR uses torch's Householder QR, whose R diagonal has either sign, so a column can come back negated while its momentum is not (card: an optimizer-state hazard). Measured here as sign flips per 100 steps and its effect on transfer (C5).",
-            Provenance::Derived,
-        ),
-        c(
-            "innerlee/GCR gcr/rsgd.py",
-            "note",
-            "OPT_ITER, LR_FACTOR and REORTH_STEP are module globals shared by all optimizer instances.",
-            Provenance::Code,
-        ),
-        c(
-            "innerlee/GCR",
-            "note",
-            "No LICENSE file; depends on mmpretrain (DeiT3 on an unmerged pull request); ImageNet only.",
-            Provenance::Code,
-        ),
-    ]
 }

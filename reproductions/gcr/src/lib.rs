@@ -4,13 +4,20 @@
 //! backbone on the vendored 8×8 digits with a softmax head or GCR heads of dimension 1–8:
 //! feature variability, transfer by linear probe, accuracy, and the QR sign question.
 //!
-//! - [`method`]: the backbone, both heads and their backward passes; class separation R².
-//! - [`experiment`]: subspace recovery and the digits runs (`kernels::optim::GrassmannSgd`).
-//! - [`claims`]: metrics, decision rules, tables, figures, deviations and code notes.
+//! The five rooms, one per file:
+//! - [`method`]: the backbone, both heads and their backward passes; class separation R²;
+//! - [`experiment`]: a typed [`experiment::Plan`] in, typed [`experiment::Results`] out: subspace
+//!   recovery, the Grassmann checks and the grid of digits runs (heads × seeds,
+//!   `kernels::optim::GrassmannSgd`);
+//! - [`claims`]: rule constants, metrics recorded from the results, the claims;
+//! - [`presentation`]: tables and figures;
+//! - [`notes`]: deviations from the paper and findings in the official code.
 
 pub mod claims;
 pub mod experiment;
 pub mod method;
+pub mod notes;
+pub mod presentation;
 
 use harness::{Ctx, Meta, Paper, Report, RunError, Scale};
 
@@ -30,7 +37,7 @@ pub static REPRODUCTION: Paper = Paper {
 };
 
 /// Seeds and the network plan per scale, fixed before running.
-pub fn plan(scale: Scale) -> (u64, experiment::NetPlan) {
+pub fn plan(scale: Scale) -> experiment::Plan {
     let net = |epochs| experiment::NetPlan {
         epochs,
         batch: 32,
@@ -39,14 +46,28 @@ pub fn plan(scale: Scale) -> (u64, experiment::NetPlan) {
         probe_epochs: 60,
     };
     match scale {
-        Scale::Ci => (5, net(30)),
-        Scale::Full => (10, net(80)),
+        Scale::Ci => experiment::Plan {
+            seeds: 5,
+            net: net(30),
+        },
+        Scale::Full => experiment::Plan {
+            seeds: 10,
+            net: net(80),
+        },
     }
 }
 
-/// Runs every experiment and records the report; the harness computes the verdicts.
+/// Plan → results → metrics and claims → tables and figures → notes; the harness computes the
+/// verdicts.
 fn run(ctx: &Ctx) -> Result<Report, RunError> {
+    let plan = plan(ctx.scale);
+    let results = experiment::run(ctx, &plan)?;
     let mut report = Report::default();
-    claims::record(&mut report, ctx)?;
+    claims::record(&mut report, &results);
+    claims::claims(&mut report, &results);
+    presentation::tables(&mut report);
+    presentation::figures(&mut report, &results);
+    report.deviations = notes::deviations(&plan);
+    report.code_notes = notes::code_notes();
     Ok(report)
 }
