@@ -1,11 +1,84 @@
 //! Monte Carlo estimates of the last-iterate gap `E f(x_{T+1}) − f*` over a range of horizons,
-//! in parallel over seeds (each seed's stream is derived from its index, so the result does not
-//! depend on the thread count).
+//! and of `E ||x_{T+1}||^2` on a quadratic against the exact recursion. Each run's stream is
+//! derived from its setting, horizon and seed index, so the result does not depend on the
+//! thread count. Typed [`Plan`] in, typed [`Results`] out; decides nothing.
 
 use crate::method::{Noise, Problem, quadratic_second_moment, sgd};
+use harness::grid::{Grid, run_grid};
 use harness::rng::{Rng, derive_seed};
 use harness::stats;
-use rayon::prelude::*;
+use harness::{Ctx, RunError};
+
+/// L3's tail index of the Student-t noise and the moment order p < ν the rate uses.
+pub const L3_NU: f64 = 1.6;
+pub const L3_P: f64 = 1.5;
+
+/// What is run (typed, so that a statement's settings come from here).
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Horizons T and runs per horizon of the gap curves.
+    pub horizons: Vec<usize>,
+    pub seeds: u64,
+    /// The simulated settings (the arms of the grid): l1, l2, l3.
+    pub settings: Vec<Setting>,
+    /// The quadratic check: curvatures, noise, start, horizons and runs per horizon.
+    pub quad_a: Vec<f64>,
+    pub quad_sigma: f64,
+    pub quad_x1: Vec<f64>,
+    pub quad_horizons: Vec<usize>,
+    pub quad_seeds: u64,
+}
+
+/// A step-size schedule: `eta(T, t)`, which may depend on the horizon `T`.
+pub type Schedule = fn(usize, usize) -> f64;
+
+/// One simulated setting: objective, noise, start and step-size schedule.
+#[derive(Clone, Debug)]
+pub struct Setting {
+    /// Names the setting in seed derivation (so each setting has its own streams) and in the
+    /// metric keys.
+    pub label: &'static str,
+    pub problem: Problem,
+    pub noise: Noise,
+    pub x1: Vec<f64>,
+    pub schedule: Schedule,
+}
+
+fn eta_lipschitz(t_max: usize, _t: usize) -> f64 {
+    1.0 / (t_max as f64).sqrt()
+}
+fn eta_strong(_t_max: usize, t: usize) -> f64 {
+    1.0 / t as f64
+}
+fn eta_heavy(t_max: usize, _t: usize) -> f64 {
+    // η = T^(−1/p), T^(−2/3) at p = 1.5 (the same double as −2/3).
+    (t_max as f64).powf(-1.0 / L3_P)
+}
+/// The quadratic check's schedule `η_t = 0.5/√t`.
+fn eta_quadratic(_t_max: usize, t: usize) -> f64 {
+    0.5 / (t as f64).sqrt()
+}
+
+/// The card's three settings on `R^d` from `x₁ = (1, …, 1)`: Lipschitz convex with Gaussian
+/// noise and `η = 1/√T` (l1), strongly convex with `η_t = 1/t` (l2), Lipschitz convex with
+/// Student-t noise and `η = T^(−1/p)` (l3).
+pub fn card_settings(d: usize) -> Vec<Setting> {
+    let x1 = vec![1.0; d];
+    let setting = |label, problem, noise, schedule| Setting {
+        label,
+        problem,
+        noise,
+        x1: x1.clone(),
+        schedule,
+    };
+    let gauss = Noise::Gaussian { sigma: 1.0 };
+    let heavy = Noise::StudentT { nu: L3_NU };
+    vec![
+        setting("l1", Problem::L1, gauss, eta_lipschitz),
+        setting("l2", Problem::StronglyConvex, gauss, eta_strong),
+        setting("l3", Problem::L1, heavy, eta_heavy),
+    ]
+}
 
 /// The mean gap at each horizon with its standard error.
 #[derive(Clone, Debug)]
@@ -15,95 +88,143 @@ pub struct GapCurve {
     pub se: Vec<f64>,
 }
 
-/// A step-size schedule: `eta(T, t)`, which may depend on the horizon `T`.
-pub type Schedule = fn(usize, usize) -> f64;
-
-/// One simulated setting: objective, noise, start and step-size schedule.
-pub struct Setting<'a> {
-    /// Names the setting in seed derivation (so each setting has its own streams).
-    pub label: &'a str,
-    pub problem: Problem,
-    pub noise: Noise,
-    pub x1: Vec<f64>,
-    pub schedule: Schedule,
+/// One setting's curve and its fits.
+#[derive(Clone, Debug)]
+pub struct CurveResult {
+    pub curve: GapCurve,
+    /// Least-squares slope of log mean gap on log T, and its standard error.
+    pub slope: f64,
+    pub slope_se: f64,
+    /// See [`normalised_growth`].
+    pub normalised_growth: f64,
 }
 
-/// `E f(x_{T+1})` (f* = 0 for every problem here) for each horizon, `seeds` runs each;
-/// `on_done` is called after each horizon (progress).
-pub fn gap_curve(
-    setting: &Setting,
-    horizons: &[usize],
-    seeds: u64,
-    base_seed: u64,
-    on_done: &(dyn Fn() + Sync),
-) -> GapCurve {
-    let mut mean = Vec::new();
-    let mut se = Vec::new();
-    for &t_max in horizons {
-        let gaps: Vec<f64> = (0..seeds)
-            .into_par_iter()
-            .map(|r| {
-                let mut rng = Rng::new(derive_seed(
-                    base_seed,
-                    setting.label,
-                    &format!("T{t_max}"),
-                    r,
-                ));
-                let x = sgd(
-                    &setting.problem,
-                    setting.noise,
-                    &setting.x1,
-                    t_max,
-                    |t| (setting.schedule)(t_max, t),
-                    &mut rng,
-                );
-                setting.problem.value(&x)
-            })
-            .collect();
-        mean.push(stats::mean(&gaps));
-        se.push(stats::se(&gaps));
-        on_done();
-    }
-    GapCurve {
-        horizons: horizons.to_vec(),
-        mean,
-        se,
-    }
+/// One horizon of the quadratic check.
+#[derive(Clone, Copy, Debug)]
+pub struct QuadraticPoint {
+    /// Monte Carlo mean of `||x_{T+1}||^2`, its standard error, and the exact recursion.
+    pub mc: f64,
+    pub se: f64,
+    pub exact: f64,
 }
 
-/// Monte Carlo `E ||x_{T+1}||^2` on a quadratic against the exact recursion: `(mc, se, exact)`
-/// per horizon.
-pub fn quadratic_check(
-    a: &[f64],
-    sigma: f64,
-    x1: &[f64],
-    horizons: &[usize],
-    schedule: Schedule,
-    seeds: u64,
-    base_seed: u64,
-) -> Vec<(f64, f64, f64)> {
-    let problem = Problem::Quadratic(a.to_vec());
-    horizons
+/// What was measured.
+#[derive(Clone, Debug)]
+pub struct Results {
+    /// One per `plan.settings`, in order.
+    pub curves: Vec<CurveResult>,
+    /// One per `plan.quad_horizons`.
+    pub quadratic: Vec<QuadraticPoint>,
+}
+
+/// Runs the gap grid and the quadratic check.
+pub fn run(ctx: &Ctx, plan: &Plan) -> Result<Results, RunError> {
+    let curves = gap_curves(ctx, plan)
+        .into_iter()
+        .map(|curve| {
+            let (slope, slope_se) = loglog_slope(&curve);
+            CurveResult {
+                slope,
+                slope_se,
+                normalised_growth: normalised_growth(&curve),
+                curve,
+            }
+        })
+        .collect();
+    Ok(Results {
+        curves,
+        quadratic: quadratic_check(ctx, plan),
+    })
+}
+
+/// `E f(x_{T+1})` (f* = 0 for every problem here) per setting and horizon, `plan.seeds` runs
+/// each. The run `r` of setting `s` at horizon `T` draws from
+/// `derive_seed(ctx.seed(s.label, 0), s.label, "T{T}", r)`.
+fn gap_curves(ctx: &Ctx, plan: &Plan) -> Vec<GapCurve> {
+    let grid = Grid {
+        arms: plan.settings.clone(),
+        settings: plan.horizons.clone(),
+        seeds: plan.seeds,
+    };
+    let what = format!(
+        "{} settings x {} horizons x {} seeds",
+        plan.settings.len(),
+        plan.horizons.len(),
+        plan.seeds
+    );
+    let base: Vec<u64> = plan.settings.iter().map(|s| ctx.seed(s.label, 0)).collect();
+    let gaps = run_grid(ctx, &what, &grid, |cell| {
+        let (setting, t_max) = (cell.arm, *cell.setting);
+        let seed = derive_seed(
+            base[cell.arm_index],
+            setting.label,
+            &format!("T{t_max}"),
+            cell.seed_index,
+        );
+        let x = sgd(
+            &setting.problem,
+            setting.noise,
+            &setting.x1,
+            t_max,
+            |t| (setting.schedule)(t_max, t),
+            &mut Rng::new(seed),
+        );
+        setting.problem.value(&x)
+    });
+    (0..plan.settings.len())
+        .map(|a| GapCurve {
+            horizons: plan.horizons.clone(),
+            mean: (0..plan.horizons.len())
+                .map(|h| stats::mean(gaps.cell(a, h)))
+                .collect(),
+            se: (0..plan.horizons.len())
+                .map(|h| stats::se(gaps.cell(a, h)))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Monte Carlo `E ||x_{T+1}||^2` of linear SGD on the plan's quadratic against the exact
+/// recursion, per horizon. Run `r` at horizon `T` draws from
+/// `derive_seed(ctx.seed("l4", 0), "quadratic", "T{T}", r)`.
+fn quadratic_check(ctx: &Ctx, plan: &Plan) -> Vec<QuadraticPoint> {
+    let problem = Problem::Quadratic(plan.quad_a.clone());
+    let noise = Noise::Gaussian {
+        sigma: plan.quad_sigma,
+    };
+    let schedule: Schedule = eta_quadratic;
+    let base = ctx.seed("l4", 0);
+    let grid = Grid {
+        arms: vec!["quadratic"],
+        settings: plan.quad_horizons.clone(),
+        seeds: plan.quad_seeds,
+    };
+    let sq = run_grid(ctx, "quadratic check", &grid, |cell| {
+        let t_max = *cell.setting;
+        let seed = derive_seed(base, "quadratic", &format!("T{t_max}"), cell.seed_index);
+        let x = sgd(
+            &problem,
+            noise,
+            &plan.quad_x1,
+            t_max,
+            |t| schedule(t_max, t),
+            &mut Rng::new(seed),
+        );
+        x.iter().map(|v| v * v).sum::<f64>()
+    });
+    plan.quad_horizons
         .iter()
-        .map(|&t_max| {
-            let sq: Vec<f64> = (0..seeds)
-                .into_par_iter()
-                .map(|r| {
-                    let mut rng =
-                        Rng::new(derive_seed(base_seed, "quadratic", &format!("T{t_max}"), r));
-                    let x = sgd(
-                        &problem,
-                        Noise::Gaussian { sigma },
-                        x1,
-                        t_max,
-                        |t| schedule(t_max, t),
-                        &mut rng,
-                    );
-                    x.iter().map(|v| v * v).sum()
-                })
-                .collect();
-            let exact = quadratic_second_moment(a, sigma, x1, t_max, |t| schedule(t_max, t));
-            (stats::mean(&sq), stats::se(&sq), exact)
+        .enumerate()
+        .map(|(h, &t_max)| QuadraticPoint {
+            mc: stats::mean(sq.cell(0, h)),
+            se: stats::se(sq.cell(0, h)),
+            exact: quadratic_second_moment(
+                &plan.quad_a,
+                plan.quad_sigma,
+                &plan.quad_x1,
+                t_max,
+                |t| schedule(t_max, t),
+            ),
         })
         .collect()
 }
