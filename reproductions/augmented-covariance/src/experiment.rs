@@ -1,119 +1,217 @@
-//! Procedural motor-imagery-like EEG (card `papers/augmented-covariance.md`), cross-validation,
-//! and the lag statistics.
+//! The experiment: both datasets (temporal and spatial class effect) over seeds, each with CM +
+//! MDM and ACM + MDM by nested cross-validation over (order, lag), the AMI lag, the
+//! autocorrelation contrast, and the reference checks against MOABB and pyRiemann. Returns
+//! measurements; decides nothing.
 //!
-//! Each trial mixes four AR(2) resonators (r = 0.95, unit power unless a class effect changes it)
-//! into six channels through a fixed random matrix, plus white sensor noise. Two datasets:
-//! - temporal: source 2 peaks at 10 Hz in class 0 and 13 Hz in class 1 with **equal power**, so
-//!   the zero-lag covariance carries no class information;
-//! - spatial: source 1's variance is halved in class 1 (an ERD-like effect), frequencies fixed.
+//! This file holds the plan, the results, the grid and the cross-validation; the simulation and
+//! the AMI are in `experiment/simulation.rs`, the reference checks in `experiment/reference.rs`.
 
-use crate::method::{Mdm, augment, covariance};
-use harness::rng::Rng;
+mod reference;
+mod simulation;
 
-/// Sizes of the simulation, fixed before running.
-#[derive(Clone, Copy, Debug)]
-pub struct Spec {
-    pub fs: f64,
-    pub samples: usize,
-    pub channels: usize,
-    pub trials_per_class: usize,
-    pub noise_sd: f64,
-    pub r: f64,
-}
-
-/// The second source's frequency (Hz) in class 0 and, for the temporal effect, in class 1.
-pub const CLASS_FREQS: (f64, f64) = (10.0, 13.0);
-
-pub const SPEC: Spec = Spec {
-    fs: 128.0,
-    samples: 256,
-    channels: 6,
-    trials_per_class: 100,
-    noise_sd: 0.3,
-    r: 0.95,
+pub use reference::reference_checks;
+pub use simulation::{
+    CLASS_FREQS, Effect, Epochs, SPEC, Spec, acms, ami, ami_first_minimum, ar2_gain, simulate,
 };
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Effect {
-    Temporal,
-    Spatial,
-}
+use crate::method::Mdm;
+use harness::grid::{Grid, GridResults, run_grid};
+use harness::rng::Rng;
+use harness::{Ctx, RunError, stats};
+use rayon::prelude::*;
 
-/// A labelled set of epochs (`channels × samples` each, row-major, concatenated).
+/// Folds of the outer cross-validation (accuracy) and of the inner one (selection).
+pub const OUTER: usize = 5;
+pub const INNER: usize = 3;
+/// The largest lag of the autocorrelation contrast and of the AMI's search.
+pub const MAX_TAU: usize = 12;
+
+/// What is run, fixed before running (order 1 is the plain covariance).
 #[derive(Clone, Debug)]
-pub struct Epochs {
-    pub x: Vec<Vec<f64>>,
-    pub y: Vec<usize>,
+pub struct Plan {
+    pub orders: Vec<usize>,
+    pub lags: Vec<usize>,
+    /// Repeats of each dataset.
+    pub seeds: u64,
 }
 
-/// Stationary variance of `x_t = a1 x_{t−1} + a2 x_{t−2} + e_t` per unit innovation variance.
-pub fn ar2_gain(a1: f64, a2: f64) -> f64 {
-    (1.0 - a2) / ((1.0 + a2) * ((1.0 - a2).powi(2) - a1 * a1))
-}
-
-/// One AR(2) resonator at `f` Hz with stationary variance `var`.
-fn resonator(f: f64, var: f64, spec: &Spec, rng: &mut Rng) -> Vec<f64> {
-    let a1 = 2.0 * spec.r * (std::f64::consts::TAU * f / spec.fs).cos();
-    let a2 = -spec.r * spec.r;
-    let sd = (var / ar2_gain(a1, a2)).sqrt();
-    let burn = 500;
-    let (mut x1, mut x2) = (0.0, 0.0);
-    let mut out = Vec::with_capacity(spec.samples);
-    for t in 0..burn + spec.samples {
-        let x = a1 * x1 + a2 * x2 + sd * rng.normal();
-        (x2, x1) = (x1, x);
-        if t >= burn {
-            out.push(x);
-        }
+impl Plan {
+    /// Every (order, lag) of the search, orders outermost.
+    pub fn configs(&self) -> Vec<Config> {
+        self.orders
+            .iter()
+            .flat_map(|&order| self.lags.iter().map(move |&lag| Config { order, lag }))
+            .collect()
     }
-    out
 }
 
-/// A dataset of `2 × trials_per_class` epochs with the given effect; the mixing matrix and every
-/// trial come from `seed`.
-pub fn simulate(effect: Effect, spec: &Spec, seed: u64) -> Epochs {
-    let mut rng = Rng::new(seed);
-    let sources = 4;
-    let mix: Vec<f64> = (0..spec.channels * sources).map(|_| rng.normal()).collect();
-    let mut x = Vec::new();
-    let mut y = Vec::new();
-    for class in 0..2 {
-        for _ in 0..spec.trials_per_class {
-            let (f2, v1) = match (effect, class) {
-                (Effect::Temporal, 1) => (CLASS_FREQS.1, 1.0),
-                (Effect::Spatial, 1) => (CLASS_FREQS.0, 0.5),
-                _ => (CLASS_FREQS.0, 1.0),
-            };
-            let s = [
-                resonator(11.0, v1, spec, &mut rng),
-                resonator(f2, 1.0, spec, &mut rng),
-                resonator(6.0, 1.0, spec, &mut rng),
-                resonator(22.0, 1.0, spec, &mut rng),
-            ];
-            let mut epoch = vec![0.0; spec.channels * spec.samples];
-            for c in 0..spec.channels {
-                for t in 0..spec.samples {
-                    let v: f64 = (0..sources).map(|k| mix[c * sources + k] * s[k][t]).sum();
-                    epoch[c * spec.samples + t] = v + spec.noise_sd * rng.normal();
-                }
-            }
-            x.push(epoch);
-            y.push(class);
-        }
-    }
-    Epochs { x, y }
+/// One (order, lag) of the delay embedding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub order: usize,
+    pub lag: usize,
 }
 
-/// The (augmented) covariance of every epoch for one (order, lag), concatenated, and its size.
-pub fn acms(data: &Epochs, spec: &Spec, order: usize, lag: usize) -> (Vec<f64>, usize) {
-    let mut out = Vec::new();
-    let mut n = 0;
-    for x in &data.x {
-        let (a, rows, cols) = augment(x, spec.channels, spec.samples, order, lag);
-        out.extend(covariance(&a, rows, cols));
-        n = rows;
+/// What one (dataset, seed) produced.
+#[derive(Clone, Debug)]
+pub struct SeedResult {
+    /// CM + MDM, outer-CV accuracy.
+    pub cm: f64,
+    /// ACM + MDM with (order, lag) chosen by inner CV in each outer fold.
+    pub acm_nested: f64,
+    /// The (order, lag) chosen in each outer fold.
+    pub selected: Vec<Config>,
+    /// Outer-CV accuracy of every (order, lag), in [`Plan::configs`] order.
+    pub grid: Vec<f64>,
+    /// The first minimum of the AMI of the raw channels.
+    pub ami_lag: usize,
+}
+
+/// A3: our embedding, covariances and MDM against MOABB and pyRiemann.
+#[derive(Clone, Copy, Debug)]
+pub struct ReferenceChecks {
+    /// The largest embedding difference from MOABB's.
+    pub aug_err: f64,
+    /// The largest relative difference of the class means (and covariances) from pyRiemann's.
+    pub mean_err: f64,
+    /// Held-out predictions that differ from pyRiemann's.
+    pub mismatches: usize,
+}
+
+/// Everything measured.
+#[derive(Clone, Debug)]
+pub struct Results {
+    /// One [`SeedResult`] per (effect in [`Effect::ALL`] order, seed).
+    pub seeds: GridResults<SeedResult>,
+    /// The number of (order, lag) configurations.
+    pub configs: usize,
+    /// [`autocorrelation_contrast`] for τ = 1 … [`MAX_TAU`].
+    pub contrast: Vec<f64>,
+    pub reference: ReferenceChecks,
+}
+
+impl Results {
+    /// The per-seed results of one dataset.
+    pub fn seeds(&self, effect: Effect) -> &[SeedResult] {
+        let arm = Effect::ALL
+            .iter()
+            .position(|e| *e == effect)
+            .expect("an arm");
+        self.seeds.cell(arm, 0)
     }
-    (out, n)
+
+    /// `f` of every seed's result of one dataset.
+    pub fn per_seed(&self, effect: Effect, f: impl Fn(&SeedResult) -> f64) -> Vec<f64> {
+        self.seeds(effect).iter().map(f).collect()
+    }
+
+    /// The mean over seeds of the accuracy of every (order, lag).
+    pub fn grid_mean(&self, effect: Effect) -> Vec<f64> {
+        (0..self.configs)
+            .map(|g| stats::mean(&self.per_seed(effect, |r| r.grid[g])))
+            .collect()
+    }
+}
+
+/// Runs both datasets over seeds, and the reference checks.
+pub fn run(ctx: &Ctx, plan: &Plan) -> Result<Results, RunError> {
+    let configs = plan.configs();
+    let grid = Grid {
+        arms: Effect::ALL.to_vec(),
+        settings: vec![()],
+        seeds: plan.seeds,
+    };
+    let what = format!(
+        "2 datasets x {} seeds, nested CV over {} (order, lag)",
+        plan.seeds,
+        configs.len()
+    );
+    let seeds = run_grid(ctx, &what, &grid, |cell| {
+        one_seed(
+            *cell.arm,
+            &configs,
+            ctx.seed(cell.arm.key(), cell.seed_index),
+        )
+    });
+    Ok(Results {
+        seeds,
+        configs: configs.len(),
+        contrast: autocorrelation_contrast(&SPEC),
+        reference: reference_checks(),
+    })
+}
+
+/// The lagged-autocorrelation contrast of 10 vs 13 Hz, |cos(2π·10τ/fs) − cos(2π·13τ/fs)| for
+/// τ = 1 … [`MAX_TAU`]: the card's derived optimum of the lag.
+pub fn autocorrelation_contrast(spec: &Spec) -> Vec<f64> {
+    (1..=MAX_TAU)
+        .map(|t| {
+            ((std::f64::consts::TAU * CLASS_FREQS.0 * t as f64 / spec.fs).cos()
+                - (std::f64::consts::TAU * CLASS_FREQS.1 * t as f64 / spec.fs).cos())
+            .abs()
+        })
+        .collect()
+}
+
+/// One dataset on one seed: CM and every (order, lag) by outer CV, ACM by nested CV, the AMI lag.
+fn one_seed(effect: Effect, configs: &[Config], seed: u64) -> SeedResult {
+    let data = simulate(effect, &SPEC, seed);
+    let cm = acms(&data, &SPEC, 1, 1);
+    let mats: Vec<(Vec<f64>, usize)> = configs
+        .par_iter()
+        .map(|c| acms(&data, &SPEC, c.order, c.lag))
+        .collect();
+    let mut rng = Rng::new(seed ^ 0x5eed);
+    let outer = folds(&data.y, OUTER, &mut rng);
+    let all: Vec<usize> = (0..data.y.len()).collect();
+    let cm_acc = cv_accuracy(&cm.0, cm.1, &data.y, &all, &outer, OUTER);
+    let grid: Vec<f64> = mats
+        .par_iter()
+        .map(|(m, n)| cv_accuracy(m, *n, &data.y, &all, &outer, OUTER))
+        .collect();
+    // Nested: in each outer fold pick (order, lag) by inner CV on the training part.
+    let per_fold: Vec<(f64, Config)> = (0..OUTER)
+        .into_par_iter()
+        .map(|f| nested_fold(&data.y, &mats, configs, &outer, f, seed))
+        .collect();
+    SeedResult {
+        cm: cm_acc,
+        acm_nested: per_fold.iter().map(|p| p.0).sum::<f64>() / OUTER as f64,
+        selected: per_fold.iter().map(|p| p.1).collect(),
+        grid,
+        ami_lag: ami_first_minimum(&data, &SPEC, MAX_TAU),
+    }
+}
+
+/// Outer fold `f` of the nested CV: the test accuracy of the (order, lag) that inner CV on the
+/// training part chose, and that choice.
+fn nested_fold(
+    labels: &[usize],
+    mats: &[(Vec<f64>, usize)],
+    configs: &[Config],
+    outer: &[usize],
+    f: usize,
+    seed: u64,
+) -> (f64, Config) {
+    let all = 0..labels.len();
+    let train: Vec<usize> = all.clone().filter(|&i| outer[i] != f).collect();
+    let test: Vec<usize> = all.filter(|&i| outer[i] == f).collect();
+    let mut inner_rng = Rng::new(seed ^ (f as u64 + 1).wrapping_mul(0x9e37_79b9));
+    let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
+    let sub = folds(&train_labels, INNER, &mut inner_rng);
+    let mut inner = vec![0; labels.len()];
+    train.iter().zip(&sub).for_each(|(&i, &s)| inner[i] = s);
+    let scores: Vec<f64> = mats
+        .iter()
+        .map(|(m, n)| cv_accuracy(m, *n, labels, &train, &inner, INNER))
+        .collect();
+    // Ties go to the first configuration (smallest order, then smallest lag).
+    let best = scores
+        .iter()
+        .enumerate()
+        .fold(0, |b, (i, &s)| if s > scores[b] { i } else { b });
+    let (m, n) = &mats[best];
+    (mdm_accuracy(m, *n, labels, &train, &test), configs[best])
 }
 
 /// Stratified fold index of each trial: each class shuffled and dealt round-robin.
@@ -170,45 +268,4 @@ pub fn cv_accuracy(
         total += mdm_accuracy(mats, n, labels, &train, &test);
     }
     total / k as f64
-}
-
-/// Average mutual information between `x_t` and `x_{t+τ}` over every channel of every epoch,
-/// from a 16 × 16 histogram of values standardised per channel (clipped at ±3 sd).
-pub fn ami(data: &Epochs, spec: &Spec, tau: usize) -> f64 {
-    const BINS: usize = 16;
-    let mut joint = vec![0.0f64; BINS * BINS];
-    let bin = |v: f64| (((v.clamp(-3.0, 2.999) + 3.0) / 6.0) * BINS as f64) as usize;
-    for x in &data.x {
-        for c in 0..spec.channels {
-            let row = &x[c * spec.samples..(c + 1) * spec.samples];
-            let m = row.iter().sum::<f64>() / row.len() as f64;
-            let sd = (row.iter().map(|v| (v - m).powi(2)).sum::<f64>() / row.len() as f64).sqrt();
-            for t in 0..spec.samples - tau {
-                joint[bin((row[t] - m) / sd) * BINS + bin((row[t + tau] - m) / sd)] += 1.0;
-            }
-        }
-    }
-    let total: f64 = joint.iter().sum();
-    let pa: Vec<f64> = (0..BINS)
-        .map(|i| (0..BINS).map(|j| joint[i * BINS + j]).sum::<f64>() / total)
-        .collect();
-    let pb: Vec<f64> = (0..BINS)
-        .map(|j| (0..BINS).map(|i| joint[i * BINS + j]).sum::<f64>() / total)
-        .collect();
-    let mut mi = 0.0;
-    for i in 0..BINS {
-        for j in 0..BINS {
-            let p = joint[i * BINS + j] / total;
-            if p > 0.0 {
-                mi += p * (p / (pa[i] * pb[j])).ln();
-            }
-        }
-    }
-    mi
-}
-
-/// The first τ ≥ 1 at which the AMI has a local minimum (or the last τ tried).
-pub fn ami_first_minimum(data: &Epochs, spec: &Spec, max_tau: usize) -> usize {
-    let v: Vec<f64> = (1..=max_tau + 1).map(|t| ami(data, spec, t)).collect();
-    (1..v.len()).find(|&i| v[i] > v[i - 1]).unwrap_or(max_tau)
 }

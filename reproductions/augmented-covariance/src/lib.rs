@@ -4,13 +4,20 @@
 //! spatial; nested cross-validation over (order, lag); the lag against the signal's period and
 //! its mutual-information minimum; MOABB's benchmark numbers as the paper-side reference.
 //!
-//! - [`method`]: the delay embedding (as MOABB), the covariance, MDM with the AIRM mean.
-//! - [`experiment`]: the simulation, folds, cross-validation and the AMI.
-//! - [`claims`]: the runs, metrics, decision rules, tables, figures, deviations and notes.
+//! The five rooms, one per file:
+//! - [`method`]: the delay embedding (as MOABB), the covariance, MDM with the AIRM mean;
+//! - [`experiment`]: a typed [`experiment::Plan`] in, typed [`experiment::Results`] out: the
+//!   simulation, folds, nested cross-validation over (order, lag) per dataset and seed, the
+//!   AMI, and the reference checks against MOABB and pyRiemann;
+//! - [`claims`]: rule constants, metrics recorded from the results, the claims;
+//! - [`presentation`]: tables and figures;
+//! - [`notes`]: deviations from the paper and findings in the official code.
 
 pub mod claims;
 pub mod experiment;
 pub mod method;
+pub mod notes;
+pub mod presentation;
 
 use harness::{Ctx, Meta, Paper, Report, RunError, Scale};
 
@@ -29,17 +36,30 @@ pub static REPRODUCTION: Paper = Paper {
     run,
 };
 
-/// Orders, lags and seeds per scale (order 1 is the plain covariance).
-pub fn plan(scale: Scale) -> (Vec<usize>, Vec<usize>, u64) {
-    match scale {
+/// Orders, lags and seeds per scale (order 1 is the plain covariance), fixed before running.
+pub fn plan(scale: Scale) -> experiment::Plan {
+    let (orders, lags, seeds) = match scale {
         Scale::Ci => (vec![2, 3], vec![1, 2, 3, 4, 6, 8], 3),
         Scale::Full => (vec![2, 3, 4], vec![1, 2, 3, 4, 5, 6, 8, 10], 5),
+    };
+    experiment::Plan {
+        orders,
+        lags,
+        seeds,
     }
 }
 
-/// Runs every experiment and records the report; the harness computes the verdicts.
+/// Plan → results → metrics and claims → tables and figures → notes; the harness computes the
+/// verdicts.
 fn run(ctx: &Ctx) -> Result<Report, RunError> {
+    let plan = plan(ctx.scale);
+    let results = experiment::run(ctx, &plan)?;
     let mut report = Report::default();
-    claims::record(&mut report, ctx)?;
+    claims::record(&mut report, &results);
+    claims::claims(&mut report);
+    presentation::tables(&mut report, &plan);
+    presentation::figures(&mut report, &plan, &results);
+    report.deviations = notes::deviations(&plan);
+    report.code_notes = notes::code_notes();
     Ok(report)
 }
