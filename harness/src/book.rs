@@ -573,7 +573,7 @@ fn code_notes(report: &crate::report::Report) -> String {
             s,
             "| {} | {} | {} {} |",
             cell(&n.location),
-            n.kind,
+            n.kind.label(),
             cell(&n.finding),
             n.provenance.tag()
         );

@@ -24,6 +24,6 @@ pub mod store;
 
 pub use contract::{Ctx, Meta, Paper, Reproduction, RunError, Scale};
 pub use report::{
-    Aggregate, Cell, Check, Claim, CodeNote, Deviation, Figure, Guide, PaperValue, Provenance,
-    Report, Role, Rule, Series, Stat, Table, Tol, Verdict,
+    Aggregate, Cell, Check, Claim, CodeNote, Deviation, Figure, Guide, NoteKind, PaperValue,
+    Provenance, Report, Role, Rule, Series, Stat, Table, Tol, Verdict,
 };

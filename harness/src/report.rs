@@ -513,22 +513,43 @@ impl Deviation {
     }
 }
 
+/// What kind of finding a code note is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoteKind {
+    /// The code does something it evidently does not mean to.
+    Bug,
+    /// Paper and code disagree.
+    Discrepancy,
+    /// Worth knowing; neither a bug nor a disagreement.
+    Note,
+}
+
+impl NoteKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            NoteKind::Bug => "bug",
+            NoteKind::Discrepancy => "discrepancy",
+            NoteKind::Note => "note",
+        }
+    }
+}
+
 /// A finding about the official (or, where none exists, a third-party) implementation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CodeNote {
     /// Repository, file and line, or "none".
     pub location: String,
-    /// `bug`, `discrepancy` (paper and code disagree) or `note`.
-    pub kind: String,
+    pub kind: NoteKind,
     pub finding: String,
     pub provenance: Provenance,
 }
 
 impl CodeNote {
-    pub fn new(location: &str, kind: &str, finding: &str, provenance: Provenance) -> Self {
+    pub fn new(location: &str, kind: NoteKind, finding: &str, provenance: Provenance) -> Self {
         Self {
             location: location.into(),
-            kind: kind.into(),
+            kind,
             finding: finding.into(),
             provenance,
         }

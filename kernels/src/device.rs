@@ -31,14 +31,6 @@ impl Device {
     pub fn is_cuda(&self) -> bool {
         matches!(self, Device::Cuda { .. })
     }
-
-    /// Short machine-readable kind: `cpu` or `cuda`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Device::Cpu { .. } => "cpu",
-            Device::Cuda { .. } => "cuda",
-        }
-    }
 }
 
 impl fmt::Display for Device {

@@ -1,6 +1,6 @@
 //! Deviations from the paper and findings in its official code.
 
-use harness::{CodeNote, Deviation, Provenance};
+use harness::{CodeNote, Deviation, NoteKind, Provenance};
 
 pub fn deviations() -> Vec<Deviation> {
     vec![Deviation::new(
@@ -14,7 +14,7 @@ pub fn deviations() -> Vec<Deviation> {
 pub fn code_notes() -> Vec<CodeNote> {
     vec![CodeNote::new(
         "none",
-        "note",
+        NoteKind::Note,
         "a template has no official code; a paper lists what its repository does here",
         Provenance::Derived,
     )]

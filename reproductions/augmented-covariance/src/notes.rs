@@ -1,7 +1,7 @@
 //! Deviations from the paper and findings in its official code.
 
 use crate::experiment::Plan;
-use harness::{CodeNote, Deviation, Provenance};
+use harness::{CodeNote, Deviation, NoteKind, Provenance};
 
 pub fn deviations(plan: &Plan) -> Vec<Deviation> {
     let seeds = plan.seeds;
@@ -41,13 +41,13 @@ pub fn code_notes() -> Vec<CodeNote> {
     vec![
         c(
             "NeuroTechX/moabb moabb/pipelines/features.py AugmentedDataset",
-            "note",
+            NoteKind::Note,
             "For order p > 1 each block is X[:, kτ : T − (p − k)τ], so the embedding keeps T − pτ samples, one lag fewer than needed; order 1 returns X unchanged (the lag is ignored). Reproduced exactly here.",
             Provenance::Code,
         ),
         c(
             "pyRiemann TimeDelayCovariances (formerly HankelCovariances)",
-            "discrepancy",
+            NoteKind::Discrepancy,
             "Not the same embedding: it uses a circular roll (wrap-around), delays range(1, delays) at lag 1 unless a list is given, and shifts backwards. Equivalent to MOABB's only up to edge effects and block order.",
             Provenance::Code,
         ),

@@ -191,7 +191,7 @@ pub fn stiefel_step(w: &[f64], dw: &[f64], n: usize, m: usize, lr: f64) -> Vec<f
     gram_schmidt(moved, n, m)
 }
 
-/// ReEig (eigenvalues clamped at `eps`) then LogEig, vectorised (see [`vectorise`]).
+/// ReEig (eigenvalues clamped at `eps`) then LogEig, vectorised (the upper triangle, off-diagonal entries scaled by √2).
 pub fn reeig_logeig(xs: &[f64], m: usize, eps: f64) -> Vec<f64> {
     xs.chunks(m * m)
         .flat_map(|x| vectorise(&matfn(x, m, MatFn::ReEigLog(eps)), m))

@@ -1,7 +1,7 @@
 //! Deviations from the paper and findings in its official code.
 
 use crate::experiment::Plan;
-use harness::{CodeNote, Deviation, Provenance};
+use harness::{CodeNote, Deviation, NoteKind, Provenance};
 
 pub fn deviations(plan: &Plan) -> Vec<Deviation> {
     let (seeds, t) = (plan.seeds, &plan.training);
@@ -55,55 +55,55 @@ pub fn code_notes() -> Vec<CodeNote> {
     vec![
         c(
             "jjscc/GBWBN GBWBN_SPDNet/spd/functional.py (cal_var)",
-            "discrepancy",
+            NoteKind::Discrepancy,
             "The batch dispersion is the mean squared BW distance to the identity, not to the batch mean (metric g2.dispersion shows both).",
             Provenance::Code,
         ),
         c(
             "jjscc/GBWBN GBWBN_SPDNet/spd/nn.py (BatchNormSPD)",
-            "note",
+            NoteKind::Note,
             "One fixed-point iteration for the batch barycenter (metric g2.ratio_official shows how far from normalised the outputs stay).",
             Provenance::Code,
         ),
         c(
             "jjscc/GBWBN GBWBN_SPDNet/spd/optimizers.py (MixOptimizer)",
-            "bug",
+            NoteKind::Bug,
             "The Stiefel step is commented out and Stiefel parameters are excluded from the Euclidean optimizer, so BiMap stays at its random initialisation in the SPDNet/MAMEM experiment.",
             Provenance::Code,
         ),
         c(
             "jjscc/GBWBN MAMEM script",
-            "bug",
+            NoteKind::Bug,
             "Loader names swapped (the \"test\" generator yields rows 300–400, \"val\" rows 400–500); the best checkpoint is saved but never reloaded.",
             Provenance::Code,
         ),
         c(
             "jjscc/GBWBN GBWBN_SPDNet/spd/functional.py",
-            "note",
+            NoteKind::Note,
             "The Daleckii–Krein backward maps equal eigenvalues (inf/NaN quotients) to 0; kernels::spd uses f′ at the mean of the two instead.",
             Provenance::Code,
         ),
         c(
             "jjscc/GBWBN",
-            "note",
+            NoteKind::Note,
             "The 'parallel transport' T_{P→I} is an isometry between tangent spaces, not the Levi-Civita transport of BW (checked in G1).",
             Provenance::Derived,
         ),
         c(
             "jjscc/GBWBN GBWBN_SPDNet/spd/functional.py (pal2, BatchNormSPD.__init__)",
-            "note",
+            NoteKind::Note,
             "The transport to the bias takes the SVD of B̃ and backpropagates through it; torch's SVD backward divides by differences of singular values, and the code starts the bias at I + diag(1..n)·1e-7, presumably to avoid exact ties. kernels::spd::pairwise_backward writes the same derivative with closed-form divided differences, exact at ties (checked against finite differences at P = I).",
             Provenance::Code,
         ),
         c(
             "jjscc/GBWBN GBWBN_SPDNet/spd/functional.py (scale1, LogG1)",
-            "note",
+            NoteKind::Note,
             "LogG1 takes the square root of C = H² by SVD-as-eig; when H = I + ½ T(Log_G X) is singular (Exp_I folds), the backward's 1/(2√σ) explodes. We compute |H| from H's own eigendecomposition (same value, bounded backward).",
             Provenance::Derived,
         ),
         c(
             "jjscc/GBWBN GBWBN_SPDNet/spd/optimizers.py (SPDOptim)",
-            "note",
+            NoteKind::Note,
             "M and B are updated by P ← Exp^BW_P(−lr · P sym(∇) P): the AIRM Riemannian gradient followed by the BW exponential, a mixed-geometry step; reproduced as is.",
             Provenance::Code,
         ),

@@ -1,7 +1,7 @@
 //! Tables and figures: every number cites a metric.
 
 use crate::claims::run_key;
-use crate::experiment::{BIMAP_VARIANTS, CARD, Plan, Results, VARIANTS};
+use crate::experiment::{BIMAP_VARIANTS, Plan, Results, SHARED, VARIANTS};
 use harness::{Cell, Figure, Report, Series, Table, stats};
 
 /// One column of a table per κ: its label and the metric `<prefix><stem>.<variant>.k<κ index>`.
@@ -102,7 +102,7 @@ pub fn figures(report: &mut Report, plan: &Plan, results: &Results) {
             Series::with_err(
                 &v.label(),
                 plan.kappas.iter().enumerate().map(|(ki, &k)| {
-                    let a = results.per_seed(&CARD, v, ki, |r| r.accuracy);
+                    let a = results.per_seed(&SHARED, v, ki, |r| r.accuracy);
                     (k, stats::mean(&a), stats::sd(&a))
                 }),
             )

@@ -1,6 +1,6 @@
 //! Deviations from the paper and findings in its official code.
 
-use harness::{CodeNote, Deviation, Provenance};
+use harness::{CodeNote, Deviation, NoteKind, Provenance};
 
 pub fn deviations(epochs: usize) -> Vec<Deviation> {
     let d = Deviation::new;
@@ -45,31 +45,31 @@ pub fn code_notes() -> Vec<CodeNote> {
     vec![
         c(
             "shivram1987/diffGrad diffGrad.py (the file the README says the paper used)",
-            "bug",
+            NoteKind::Bug,
             "The previous gradient is stored by reference to p.grad.data, not copied. With PyTorch 1.x in-place zero_grad the stored tensor is the current gradient, so |g_prev − g| = 0 and ξ = 0.5 from step 2 on: the optimizer is Adam at half the step size (reported in issue #2; fixed by a copy in diffGrad_v2.py). With PyTorch ≥ 2.0 zero_grad(set_to_none=True) allocates a new tensor and the same file behaves correctly. Here: Friction::Aliased, column \"aliased g_prev\".",
             Provenance::Code,
         ),
         c(
             "shivram1987/diffGrad diffGrad.py line 100",
-            "bug",
+            NoteKind::Bug,
             "A %-comment makes the file a SyntaxError (issue #3).",
             Provenance::Readme,
         ),
         c(
             "shivram1987/diffGrad diffGrad_analytical.ipynb",
-            "discrepancy",
+            NoteKind::Discrepancy,
             "For x > −0.9 the F2 gradient is coded as x cos 8x + sin 8x + 3x², which is not the derivative of x³ + x sin 8x (3x² + sin 8x + 8x cos 8x). Both are run here (D2).",
             Provenance::Code,
         ),
         c(
             "shivram1987/diffGrad notebooks",
-            "note",
+            NoteKind::Note,
             "The notebook's Adam puts eps inside the root (m̂/√(v̂ + eps)), its diffGrad outside (ξ m̂/(√v̂ + eps)). Numerically irrelevant on F1–F3; what is not irrelevant is precision: on F2 the first step from x₀ = −1 lands within 1e-10 of the kink at −0.9, and float32 lands on the other side (D2-f32).",
             Provenance::Derived,
         ),
         c(
             "kozistr/pytorch_optimizer DiffGrad (7a076d2)",
-            "bug",
+            NoteKind::Bug,
             "With rectify=False (the default) the update applies the plain Adam momentum: no ξ, no √(1 − β2^t) factor, no weight decay; ξ is used only in the diffRGrad branch. Not used for golden values here (torch_optimizer.DiffGrad is, and matches every step to 2e-6).",
             Provenance::Code,
         ),

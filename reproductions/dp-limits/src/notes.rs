@@ -1,7 +1,7 @@
 //! Deviations from the paper and findings in related code (the authors published none).
 
 use crate::experiment::Plan;
-use harness::{CodeNote, Deviation, Provenance};
+use harness::{CodeNote, Deviation, NoteKind, Provenance};
 
 pub fn deviations(plan: &Plan) -> Vec<Deviation> {
     let setup = &plan.dp_sgd;
@@ -47,13 +47,13 @@ pub fn code_notes() -> Vec<CodeNote> {
     vec![
     CodeNote {
         location: "no official repository".into(),
-        kind: "note".into(),
+        kind: NoteKind::Note,
         finding: "No code was published; the max-test reduction used here is the card's reconstruction of the paper's bound, which reproduces the abstract's constants.".into(),
         provenance: Provenance::Derived,
     },
     CodeNote {
         location: "hlzl/equivariant (Equivariant DP-SGD) @ 3dd7cd0".into(),
-        kind: "discrepancy".into(),
+        kind: NoteKind::Discrepancy,
         finding: "Accounts with a Poisson-subsampling RDP accountant while training with shuffled fixed-size batches: exactly the gap between sampling schemes that this paper examines.".into(),
         provenance: Provenance::Secondary,
     },

@@ -1,7 +1,7 @@
 //! Deviations from the paper and findings in its official code.
 
 use crate::experiment::Plan;
-use harness::{CodeNote, Deviation, Provenance};
+use harness::{CodeNote, Deviation, NoteKind, Provenance};
 
 pub fn deviations(plan: &Plan) -> Vec<Deviation> {
     let (seeds, net) = (plan.seeds, &plan.net);
@@ -45,25 +45,25 @@ pub fn code_notes() -> Vec<CodeNote> {
     vec![
         c(
             "innerlee/GCR gcr/rsgd.py",
-            "note",
+            NoteKind::Note,
             "The momentum buffer is kept in ambient coordinates and re-projected at the new point (projection transport); the final ·Vᵀ of the geodesic keeps column identity continuous so that the ambient buffer stays meaningful.",
             Provenance::Code,
         ),
         c(
             "innerlee/GCR gcr/rsgd.py",
-            "discrepancy",
+            NoteKind::Discrepancy,
             "The periodic QR uses torch's Householder QR, whose R diagonal has either sign, so a column can come back negated while its momentum is not (card: an optimizer-state hazard). Measured here as sign flips per 100 steps and its effect on transfer (C5).",
             Provenance::Derived,
         ),
         c(
             "innerlee/GCR gcr/rsgd.py",
-            "note",
+            NoteKind::Note,
             "OPT_ITER, LR_FACTOR and REORTH_STEP are module globals shared by all optimizer instances.",
             Provenance::Code,
         ),
         c(
             "innerlee/GCR",
-            "note",
+            NoteKind::Note,
             "No LICENSE file; depends on mmpretrain (DeiT3 on an unmerged pull request); ImageNet only.",
             Provenance::Code,
         ),

@@ -1,6 +1,6 @@
 //! Deviations from the paper and findings in its official code.
 
-use harness::{CodeNote, Deviation, Provenance};
+use harness::{CodeNote, Deviation, NoteKind, Provenance};
 
 pub fn deviations(plan: &crate::method::TrainPlan, seeds: u64) -> Vec<Deviation> {
     let d = Deviation::new;
@@ -41,31 +41,31 @@ pub fn code_notes() -> Vec<CodeNote> {
     vec![
         c(
             "AnonymousAlethiometer/SGD_SaI sgd_sai/sgd_sai.py (1.0.3)",
-            "discrepancy",
+            NoteKind::Discrepancy,
             "No max-normalisation: Algorithm 1 line 14 divides each g-SNR by the maximum over blocks, the code does not. Equivalent up to one global learning-rate factor fixed at initialisation, but the default lr = 1e-2 means different things in the two.",
             Provenance::Code,
         ),
         c(
             "AnonymousAlethiometer/SGD_SaI sgd_sai/sgd_sai.py",
-            "bug",
+            NoteKind::Bug,
             "One-element tensors: std() is NaN, replaced by 0, so the scale is |g|/1e-8, a ~1e8 learning-rate multiplier (kernels::optim::gsnr keeps this behaviour and a unit test pins it).",
             Provenance::Code,
         ),
         c(
             "AnonymousAlethiometer/SGD_SaI sgd_sai/sgd_sai.py",
-            "bug",
+            NoteKind::Bug,
             "momentum = 0 reaches an undefined buffer (NameError); kernels::optim::SgdSai refuses momentum 0 with a message.",
             Provenance::Code,
         ),
         c(
             "AnonymousAlethiometer/SGD_SaI sgd_sai/sgd_sai.py",
-            "note",
+            NoteKind::Note,
             "The first momentum buffer is a copy of the gradient (no (1 − μ) factor); later steps are an EMA. Matched step by step by the golden fixture.",
             Provenance::Code,
         ),
         c(
             "kozistr/pytorch_optimizer SGDSaI (7a076d2)",
-            "bug",
+            NoteKind::Bug,
             "Zero-initialised buffer, so the first step is 10× smaller at μ = 0.9; σ only for tensors with ndim > 1 and size(0) ≠ 1, so biases and layer norms get a very different scale. Not used for golden values.",
             Provenance::Code,
         ),

@@ -108,7 +108,7 @@ fn run_eta(ctx: &Ctx, plan: &Plan, eta: f64) -> Vec<InstanceRun> {
                 seed,
                 &plan.cfg,
                 plan.sinkhorn_cap,
-                ctx.device.kind() == "cuda",
+                ctx.device.is_cuda(),
                 || stage.inc(1),
             )
         })

@@ -1,7 +1,7 @@
 //! Deviations from the paper and findings in third-party code (the authors published none).
 
 use crate::experiment::Plan;
-use harness::{CodeNote, Deviation, Provenance};
+use harness::{CodeNote, Deviation, NoteKind, Provenance};
 
 pub fn deviations(plan: &Plan) -> Vec<Deviation> {
     let scale = plan.scale;
@@ -68,28 +68,28 @@ pub fn deviations(plan: &Plan) -> Vec<Deviation> {
 }
 
 pub fn code_notes() -> Vec<CodeNote> {
-    let note = |location: &str, kind: &str, finding: &str| {
+    let note = |location: &str, kind: NoteKind, finding: &str| {
         CodeNote::new(location, kind, finding, Provenance::Secondary)
     };
     vec![
         note(
             "no official repository",
-            "note",
+            NoteKind::Note,
             "The authors published no code; every claim here is checked against our own implementation and POT/SciPy references.",
         ),
         note(
             "F.-X. Dupé, third-party SNS",
-            "bug",
+            NoteKind::Bug,
             "Builds the Hessian as +η[…] and solves H d = −∇f, which is a descent direction on the concave f; its line search then halves α towards 0 and the Newton stage makes no progress.",
         ),
         note(
             "F.-X. Dupé, third-party SNS",
-            "discrepancy",
+            NoteKind::Discrepancy,
             "Keeps ρ(n + m) entries, fewer than the diagonal alone, and uses a dense lsq_linear solve instead of conjugate gradients.",
         ),
         note(
             "M. Thorre, third-party SNS in a graph-matching package",
-            "note",
+            NoteKind::Note,
             "Uses scipy.sparse.linalg.cg; not reviewed.",
         ),
     ]

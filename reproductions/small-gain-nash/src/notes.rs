@@ -1,6 +1,6 @@
 //! Deviations from the paper and findings in the official code.
 
-use harness::{CodeNote, Deviation, Provenance};
+use harness::{CodeNote, Deviation, NoteKind, Provenance};
 
 pub fn deviations() -> Vec<Deviation> {
     let d = Deviation::new;
@@ -29,7 +29,7 @@ pub fn deviations() -> Vec<Deviation> {
 pub fn code_notes() -> Vec<CodeNote> {
     vec![CodeNote {
         location: "AashVed/SmallGainNash @ 451dfcd".into(),
-        kind: "note".into(),
+        kind: NoteKind::Note,
         finding: "No discrepancy found in the files read (quadratic_phase.py, LQ_GAMES/*). The RK4 constant C₄ = 2.5 is a heuristic, not a proved bound.".into(),
         provenance: Provenance::Secondary,
     }]
