@@ -236,7 +236,9 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The current commit and whether the tree is dirty (`unknown` outside a git checkout).
+/// The current commit and whether anything a result can depend on (the reproductions,
+/// [`SHARED_INPUTS`], `Cargo.lock`) has uncommitted changes; `unknown` outside a git checkout.
+/// Edits elsewhere (a chapter, a committed record written by the same `run`) do not count.
 pub fn git_state(root: &Path) -> (String, bool) {
     let run = |args: &[&str]| {
         std::process::Command::new("git")
@@ -248,9 +250,16 @@ pub fn git_state(root: &Path) -> (String, bool) {
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     };
     let commit = run(&["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown".into());
-    let dirty = run(&["status", "--porcelain", "--untracked-files=no"])
-        .map(|s| !s.is_empty())
-        .unwrap_or(false);
+    let mut args = vec![
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        "reproductions",
+    ];
+    args.extend(SHARED_INPUTS);
+    args.push("Cargo.lock");
+    let dirty = run(&args).map(|s| !s.is_empty()).unwrap_or(false);
     (commit, dirty)
 }
 
