@@ -9,7 +9,7 @@ use harness::runner::{
     DeviceChoice, Freshness, Outcome, RunOptions, freshness, resolve_device, run,
 };
 use harness::store::ResultFile;
-use harness::store::{load, load_file, recorded_full_path, workspace_root};
+use harness::store::{checked_root, load, load_record, recorded_full_path};
 use harness::{Reproduction, Scale};
 use std::io::Write as _;
 use std::path::Path;
@@ -157,12 +157,12 @@ fn run_many(
 /// Copies a full-scale result to its committed record, atomically.
 fn write_record(root: &Path, file: &ResultFile) -> Result<(), String> {
     let path = recorded_full_path(root, &file.id);
-    let tmp = path.with_extension("json.tmp");
+    let dir = path.parent().expect("a folder");
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
     let text = serde_json::to_string_pretty(file).expect("results serialise") + "\n";
-    std::fs::create_dir_all(path.parent().expect("a folder"))
-        .and_then(|_| std::fs::write(&tmp, text))
-        .and_then(|_| std::fs::rename(&tmp, &path))
-        .map_err(|e| format!("cannot write the record {}: {e}", path.display()))?;
+    kernels::files::write_atomic(&path, text.as_bytes())
+        .map_err(|e| format!("{}: the record: {e}", file.id))?;
     eprintln!("{}: recorded {}", file.id, path.display());
     Ok(())
 }
@@ -171,7 +171,7 @@ fn write_record(root: &Path, file: &ResultFile) -> Result<(), String> {
 fn shown_full(root: &Path, id: &str) -> Result<Option<ResultFile>, String> {
     match load(root, id, Scale::Full).map_err(|e| e.to_string())? {
         Some(f) => Ok(Some(f)),
-        None => load_file(&recorded_full_path(root, id), id).map_err(|e| e.to_string()),
+        None => load_record(root, id).map_err(|e| e.to_string()),
     }
 }
 
@@ -184,7 +184,7 @@ enum RecordState {
 }
 
 fn record_state(root: &Path, meta: &harness::Meta) -> RecordState {
-    match load_file(&recorded_full_path(root, meta.id), meta.id) {
+    match load_record(root, meta.id) {
         Ok(None) => RecordState::Missing,
         Err(e) => RecordState::Unreadable(e.to_string()),
         Ok(Some(f)) => match freshness(root, meta, &f) {
@@ -285,9 +285,26 @@ fn list(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Prints a line on stdout. A closed pipe (`repro book | head -0`) ends the program quietly with
+/// success, as the reader asked for no more; any other failure (`>/dev/full`) is an error.
+fn say(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(format!("cannot write to standard output: {e}")),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let root = workspace_root();
+    let root = match checked_root() {
+        Ok(root) => root,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = match cli.command {
         Some(Command::List) => list(&root).map(|_| true),
         Some(Command::Run {
@@ -311,14 +328,13 @@ fn main() -> ExitCode {
             Selection { stale, record },
         ),
         Some(Command::Status) => status(&root),
-        Some(Command::New { id }) => repro::scaffold::new_paper(&root, &id).map(|steps| {
-            println!("{steps}");
-            true
-        }),
-        Some(Command::Book) => book_data(&root).and_then(|d| build(&root, d)).map(|index| {
-            println!("{}", index.display());
-            true
-        }),
+        Some(Command::New { id }) => repro::scaffold::new_paper(&root, &id)
+            .and_then(|steps| say(&steps))
+            .map(|_| true),
+        Some(Command::Book) => book_data(&root)
+            .and_then(|d| build(&root, d))
+            .and_then(|index| say(&index.display().to_string()))
+            .map(|_| true),
         None => run_many(
             &root,
             &["all".into()],
@@ -327,7 +343,7 @@ fn main() -> ExitCode {
         )
         .and_then(|ok| {
             let index = build(&root, book_data(&root)?)?;
-            println!("book: {}", index.display());
+            say(&format!("book: {}", index.display()))?;
             Ok(ok)
         }),
     };

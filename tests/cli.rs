@@ -15,6 +15,8 @@ fn temp_root(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("repro-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    // `repro` refuses a REPRO_ROOT that holds no workspace.
+    std::fs::write(dir.join("Cargo.toml"), "[workspace]\n").unwrap();
     dir
 }
 

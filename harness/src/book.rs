@@ -76,38 +76,75 @@ pub fn load_perf(root: &Path) -> Result<BTreeMap<String, PerfFile>, String> {
 }
 
 /// Renders every figure to `book/src/generated/<id>/<key>.svg` (`full-<key>.svg` for `full`-scale
-/// results); the folder is recreated.
+/// results): into a fresh folder beside it, swapped in whole, so an interrupted build leaves the
+/// previous figures. Call it holding the book's lock ([`build`] does).
 pub fn write_figures(root: &Path, data: &BookData) -> Result<(), String> {
-    let gen_dir = root.join("book/src/generated");
-    let _ = std::fs::remove_dir_all(&gen_dir);
+    let book_dir = root.join("book");
+    let tmp = kernels::files::unique_temp(&book_dir, "generated");
+    let written = render_figures(&tmp, data).and_then(|_| {
+        kernels::files::swap_dir(&tmp, &book_dir.join("src/generated")).map_err(|e| e.to_string())
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    written
+}
+
+fn render_figures(gen_dir: &Path, data: &BookData) -> Result<(), String> {
     let ci = data
         .papers
         .iter()
         .filter_map(|(m, r)| r.as_ref().map(|r| (m.id, "", r)));
     let full = data.full.iter().map(|(id, r)| (id.as_str(), "full-", r));
+    std::fs::create_dir_all(gen_dir)
+        .map_err(|e| format!("cannot create the folder {}: {e}", gen_dir.display()))?;
     for (id, prefix, result) in ci.chain(full) {
         let dir = gen_dir.join(id);
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
         for fig in &result.report.figures {
             let svg = crate::plot::render_svg(fig)
                 .map_err(|e| format!("figure {} of {id}: {e}", fig.key))?;
             let path = dir.join(format!("{prefix}{}.svg", fig.key));
-            std::fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::write(&path, svg)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
     }
     Ok(())
 }
 
 /// Builds the book and returns the path of its `index.html`.
+///
+/// Crash- and concurrency-safe: a lock (`book/.build.lock`) makes a second `repro book` wait for
+/// the first; the HTML is built in a fresh folder beside `book/build` and swapped in whole, so a
+/// reader (or a killed build) finds the previous book or the new one, never a part. What an
+/// interrupted build left is removed by the next.
 pub fn build(root: &Path, data: BookData) -> Result<PathBuf, String> {
-    write_figures(root, &data)?;
     let book_dir = root.join("book");
+    let _lock = kernels::files::Lock::acquire(&book_dir.join(".build.lock"), || {
+        eprintln!(
+            "another repro command is building the book in {}; waiting for it",
+            book_dir.display()
+        )
+    })
+    .map_err(|e| e.to_string())?;
+    kernels::files::clean_temps(&book_dir, "build");
+    kernels::files::clean_temps(&book_dir, "generated");
+    write_figures(root, &data)?;
     let mut book = MDBook::load(&book_dir).map_err(|e| format!("cannot load the book: {e:#}"))?;
+    let tmp = kernels::files::unique_temp(&book_dir, "build");
+    book.config.build.build_dir = tmp.clone();
     book.with_preprocessor(ReproPreprocessor { data });
-    book.build()
-        .map_err(|e| format!("book build failed: {e:#}"))?;
-    let out = book.build_dir_for("html");
-    Ok(out.join("index.html"))
+    let built = book
+        .build()
+        .map_err(|e| format!("book build failed: {e:#}"))
+        .and_then(|_| {
+            kernels::files::swap_dir(&tmp, &book_dir.join("build")).map_err(|e| e.to_string())
+        });
+    if built.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    built.map(|_| book_dir.join("build/index.html"))
 }
 
 /// Expands the directives and the math of every chapter.
@@ -131,13 +168,16 @@ impl Preprocessor for ReproPreprocessor {
                 let path = ch.path.clone().unwrap_or_default();
                 let paper = paper_of(&path);
                 let depth = path.components().count().saturating_sub(1);
-                let content = match paper.as_deref().and_then(|id| self.data.full_stale.get(id)) {
-                    Some(commit) => with_stale_banner(&ch.content, commit),
-                    None => ch.content.clone(),
-                };
-                match expand(&content, paper.as_deref(), depth, &self.data) {
-                    Ok(text) => ch.content = text,
-                    Err(e) => errors.push(format!("{}: {e}", path.display())),
+                // The banner goes in after expansion, so error lines are the file's own.
+                match expand(&ch.content, paper.as_deref(), depth, &self.data) {
+                    Ok(text) => {
+                        ch.content =
+                            match paper.as_deref().and_then(|id| self.data.full_stale.get(id)) {
+                                Some(commit) => with_stale_banner(&text, commit),
+                                None => text,
+                            }
+                    }
+                    Err(e) => errors.push(format!("book/src/{}: {e}", path.display())),
                 }
             }
         });
@@ -189,20 +229,49 @@ pub fn expand(
 ) -> Result<String, String> {
     let mut out = String::with_capacity(content.len());
     let mut rest = content;
+    let line_at = |rest: &str, start: usize| {
+        let offset = content.len() - rest.len() + start;
+        content[..offset].matches('\n').count() + 1
+    };
     while let Some(start) = rest.find("{{") {
-        let Some(len) = rest[start..].find("}}") else {
-            break;
+        let line = line_at(rest, start);
+        let tail = &rest[start + 2..];
+        // A directive ends at the first `}}`, and never spans a line or holds another `{{`.
+        let len = match (tail.find("}}"), tail.find("{{"), tail.find('\n')) {
+            (Some(close), open, nl)
+                if open.is_none_or(|o| o > close) && nl.is_none_or(|n| n > close) =>
+            {
+                close
+            }
+            _ => {
+                let shown: String = rest[start..]
+                    .chars()
+                    .take(40)
+                    .take_while(|&c| c != '\n')
+                    .collect();
+                return Err(format!(
+                    "line {line}: `{shown}` is not closed by `}}}}` on its line"
+                ));
+            }
         };
-        let inner = rest[start + 2..start + len].trim();
+        let inner = tail[..len].trim();
         let name = inner.split_whitespace().next().unwrap_or("");
         out.push_str(&rest[..start]);
         if DIRECTIVES.contains(&name) {
             let args: Vec<&str> = inner.split_whitespace().skip(1).collect();
-            out.push_str(&directive(name, &args, paper, depth, data)?);
+            let text = directive(name, &args, paper, depth, data)
+                .map_err(|e| format!("line {line}: {{{{{inner}}}}}: {e}"))?;
+            out.push_str(&text);
+        } else if name.starts_with('#') {
+            // mdBook's own ({{#include}}, {{#title}}): left for it.
+            out.push_str(&rest[start..start + len + 4]);
         } else {
-            out.push_str(&rest[start..start + len + 2]);
+            return Err(format!(
+                "line {line}: unknown directive {{{{{inner}}}}} (known: {})",
+                DIRECTIVES.join(", ")
+            ));
         }
-        rest = &rest[start + len + 2..];
+        rest = &tail[len + 2..];
     }
     out.push_str(rest);
     crate::math::convert_markdown(&out)
@@ -546,13 +615,16 @@ fn header(meta: &Meta, result: &ResultFile) -> String {
 fn run_line(result: &ResultFile) -> String {
     let p = &result.provenance;
     format!(
-        "This run: scale `{}`, seed {}, {} on {}, {:.1} s, commit `{}`{}, {}, finished {}.",
+        "This run: scale `{}`, seed {}, {} on {}, {:.1} s, {}{}, {}, finished {}.",
         p.scale,
         p.seed,
         p.device,
         p.cpu,
         p.wall_time_s,
-        &p.git_commit[..p.git_commit.len().min(10)],
+        match p.git_commit.as_str() {
+            "unknown" => "commit unknown (git was not available to the run)".to_string(),
+            c => format!("commit `{}`", crate::store::short_commit(c)),
+        },
         if p.git_dirty {
             " (with uncommitted changes)"
         } else {
@@ -717,7 +789,7 @@ mod tests {
     }
 
     #[test]
-    fn unknown_ids_and_keys_are_errors_and_plain_braces_pass() {
+    fn unknown_ids_keys_and_directives_are_errors_naming_the_line() {
         let data = BookData {
             papers: vec![],
             full: BTreeMap::new(),
@@ -729,9 +801,27 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown paper id")
         );
+        let typo = expand("one\ntwo {{metrc table.x}}\n", None, 0, &data).unwrap_err();
+        assert!(
+            typo.contains("line 2") && typo.contains("unknown directive {{metrc table.x}}"),
+            "{typo}"
+        );
+        let open = expand("a\nb\nc {{metric x\n}}", None, 0, &data).unwrap_err();
+        assert!(
+            open.contains("line 3") && open.contains("`{{metric x` is not closed"),
+            "{open}"
+        );
+        let nested = expand("{{metric {{claims}}", None, 0, &data).unwrap_err();
+        assert!(nested.contains("line 1"), "{nested}");
+        assert!(
+            expand("x {{metric nope:y}}", None, 0, &data)
+                .unwrap_err()
+                .starts_with("line 1: {{metric nope:y}}:")
+        );
+        // mdBook's own directives are left for it.
         assert_eq!(
-            expand("a {{not-ours}} b", None, 0, &data).unwrap(),
-            "a {{not-ours}} b"
+            expand("a {{#include x.md}} b", None, 0, &data).unwrap(),
+            "a {{#include x.md}} b"
         );
         assert!(
             expand("{{perf sinkhorn}}", None, 0, &data)

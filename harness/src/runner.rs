@@ -122,7 +122,7 @@ pub fn freshness(root: &Path, meta: &crate::contract::Meta, file: &ResultFile) -
         Freshness::Current
     } else {
         Freshness::Stale {
-            commit: p.git_commit[..p.git_commit.len().min(10)].to_string(),
+            commit: store::short_commit(&p.git_commit),
         }
     }
 }
@@ -137,6 +137,25 @@ fn device_key(d: &Device) -> String {
 /// Runs (or reuses) one reproduction.
 pub fn run(root: &Path, repro: &dyn Reproduction, opts: &RunOptions, device: &Device) -> Outcome {
     let meta = repro.meta();
+    let dest = store::result_path(root, meta.id, opts.scale);
+    if dest.is_dir() {
+        return Outcome::Failed(format!(
+            "{}: {} is a folder where its results file belongs; nothing was run (remove it)",
+            meta.id,
+            dest.display()
+        ));
+    }
+    // Held until the result is written: a second command on the same id waits, then reuses.
+    let _lock = match store::lock_result(root, meta.id, opts.scale, |path| {
+        eprintln!(
+            "{}: another repro command is running it (lock {}); waiting for it to finish",
+            meta.id,
+            path.display()
+        )
+    }) {
+        Ok(lock) => lock,
+        Err(e) => return Outcome::Failed(format!("{}: nothing was run: {e}", meta.id)),
+    };
     let hash = store::input_hash(root, meta, opts.scale, opts.seed, &device_key(device));
     if !opts.force {
         match store::load(root, meta.id, opts.scale) {
@@ -179,7 +198,10 @@ pub fn run(root: &Path, repro: &dyn Reproduction, opts: &RunOptions, device: &De
             dangling.join(", ")
         ));
     }
-    let (git_commit, git_dirty) = store::git_state(root);
+    let git = store::git_state(root);
+    if let Some(w) = &git.warning {
+        eprintln!("warning: {}: {w}", meta.id);
+    }
     let gpu = match device {
         Device::Cuda { .. } => Some(device.to_string()),
         Device::Cpu { .. } => detect_cuda().ok().map(|d| d.to_string()),
@@ -189,9 +211,10 @@ pub fn run(root: &Path, repro: &dyn Reproduction, opts: &RunOptions, device: &De
         id: meta.id.to_string(),
         title: meta.title.to_string(),
         input_hash: hash,
+        verdict_rules: store::verdict_rules(),
         provenance: RunProvenance {
-            git_commit,
-            git_dirty,
+            git_commit: git.commit,
+            git_dirty: git.dirty,
             cargo_lock_sha256: store::file_sha256(&root.join("Cargo.lock")),
             rustc: env!("REPRO_RUSTC_VERSION").to_string(),
             cpu: cpu_model(),
@@ -208,6 +231,14 @@ pub fn run(root: &Path, repro: &dyn Reproduction, opts: &RunOptions, device: &De
     };
     match store::save(root, &file) {
         Ok(path) => Outcome::Ran(Box::new(file), path),
-        Err(e) => Outcome::Failed(format!("{}: cannot write its results file: {e}", meta.id)),
+        Err(e) => Outcome::Failed(match store::save_fallback(&file) {
+            Ok(saved) => format!(
+                "{}: {e}; the computed result is kept in {} (copy it to {} once that is fixed)",
+                meta.id,
+                saved.display(),
+                dest.display()
+            ),
+            Err(e2) => format!("{}: {e}; keeping it elsewhere failed too: {e2}", meta.id),
+        }),
     }
 }

@@ -44,31 +44,121 @@ pub struct ResultFile {
     pub id: String,
     pub title: String,
     pub input_hash: String,
+    /// [`verdict_rules`] of the build that wrote the file; empty in older files. While it equals
+    /// the current one, loading recomputes every verdict from the stored metrics and refuses a
+    /// file where they differ.
+    #[serde(default)]
+    pub verdict_rules: String,
     pub provenance: RunProvenance,
     pub report: Report,
 }
 
-/// A results file that exists but cannot be used.
+/// SHA-256 of the code that turns metrics into verdicts (`report`, `stats`, `numbers`).
+pub fn verdict_rules() -> String {
+    let mut h = Sha256::new();
+    for src in [
+        include_str!("report.rs"),
+        include_str!("stats.rs"),
+        include_str!("numbers.rs"),
+    ] {
+        h.update(src.as_bytes());
+    }
+    hex(&h.finalize())
+}
+
+/// The largest results file this build reads: far above any real one (the largest is well under
+/// a megabyte), small enough that a damaged or hostile file cannot exhaust memory.
+pub const MAX_RESULT_BYTES: u64 = 32 << 20;
+
+/// Which stored result a file is: the `ci` or `full` result of a local run, or the committed
+/// full-scale record. It decides the scale a file must hold and the remedy a message suggests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    Ci,
+    Full,
+    Record,
+}
+
+impl Slot {
+    pub fn of(scale: Scale) -> Slot {
+        match scale {
+            Scale::Ci => Slot::Ci,
+            Scale::Full => Slot::Full,
+        }
+    }
+
+    pub fn scale(self) -> Scale {
+        match self {
+            Slot::Ci => Scale::Ci,
+            Slot::Full | Slot::Record => Scale::Full,
+        }
+    }
+
+    /// What to do about an unusable file in this slot.
+    pub fn remedy(self, id: &str) -> String {
+        match self {
+            Slot::Ci => format!("delete it or re-run: `cargo run --release -- run {id} --force`"),
+            Slot::Full => format!(
+                "delete it or re-run: `cargo run --release -- run {id} --scale full --force`"
+            ),
+            Slot::Record => format!(
+                "restore it (`git checkout -- book/data/full/{id}.json`) or re-record it: \
+                 `cargo run --release -- run {id} --scale full --force --record`"
+            ),
+        }
+    }
+}
+
+/// A results file that exists but cannot be used, or cannot be written.
 #[derive(Debug)]
 pub enum StoreError {
-    Io(PathBuf, std::io::Error),
-    Corrupt(PathBuf, String),
-    Schema(PathBuf, u32),
+    Io(kernels::files::FileError),
+    Corrupt {
+        path: PathBuf,
+        why: String,
+        remedy: String,
+    },
+    /// `found` as the file spells it (it may not even be a number).
+    Schema {
+        path: PathBuf,
+        found: String,
+        remedy: String,
+    },
+    TooLarge {
+        path: PathBuf,
+        bytes: u64,
+        remedy: String,
+    },
 }
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StoreError::Io(p, e) => write!(f, "cannot read {}: {e}", p.display()),
-            StoreError::Corrupt(p, e) => write!(
+            StoreError::Io(e) => write!(f, "{e}"),
+            StoreError::Corrupt { path, why, remedy } => {
+                write!(
+                    f,
+                    "corrupt results file {}: {why} ({remedy})",
+                    path.display()
+                )
+            }
+            StoreError::Schema {
+                path,
+                found,
+                remedy,
+            } => write!(
                 f,
-                "corrupt results file {}: {e} (delete it or re-run with --force)",
-                p.display()
+                "results file {} has schema version {found}, this build reads {SCHEMA_VERSION} ({remedy})",
+                path.display()
             ),
-            StoreError::Schema(p, v) => write!(
+            StoreError::TooLarge {
+                path,
+                bytes,
+                remedy,
+            } => write!(
                 f,
-                "results file {} has schema version {v}, this build reads {SCHEMA_VERSION} (re-run with --force)",
-                p.display()
+                "results file {} is {bytes} bytes, more than the {MAX_RESULT_BYTES} a result can be ({remedy})",
+                path.display()
             ),
         }
     }
@@ -76,15 +166,37 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
-/// The workspace root: `REPRO_ROOT` if set, else the folder above this crate.
+/// The workspace root: `REPRO_ROOT` if set, else the folder above this crate. Unchecked; the
+/// binary uses [`checked_root`].
 pub fn workspace_root() -> PathBuf {
-    if let Some(root) = std::env::var_os("REPRO_ROOT") {
-        return PathBuf::from(root);
+    kernels::perf::workspace_root()
+}
+
+/// [`workspace_root`], refused unless it is a folder holding a workspace (`Cargo.toml` with a
+/// `[workspace]` table), so a mistyped `REPRO_ROOT` is not silently created and filled.
+pub fn checked_root() -> Result<PathBuf, String> {
+    let root = workspace_root();
+    let set = std::env::var_os("REPRO_ROOT").is_some();
+    let what = if set {
+        format!("REPRO_ROOT={}", root.display())
+    } else {
+        format!("the workspace {}", root.display())
+    };
+    if !root.is_dir() {
+        return Err(format!("{what}: no such folder"));
     }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("harness sits inside the workspace")
-        .to_path_buf()
+    let manifest = root.join("Cargo.toml");
+    match std::fs::read_to_string(&manifest) {
+        Ok(t) if t.contains("[workspace]") => Ok(root),
+        Ok(_) => Err(format!(
+            "{what}: {} has no [workspace] table; point REPRO_ROOT at the suite's checkout",
+            manifest.display()
+        )),
+        Err(e) => Err(format!(
+            "{what} does not hold the workspace: cannot read {}: {e}",
+            manifest.display()
+        )),
+    }
 }
 
 pub fn results_dir(root: &Path) -> PathBuf {
@@ -106,48 +218,143 @@ pub fn recorded_full_path(root: &Path, id: &str) -> PathBuf {
 
 /// Reads the result of `id` at `scale`; see [`load_file`].
 pub fn load(root: &Path, id: &str, scale: Scale) -> Result<Option<ResultFile>, StoreError> {
-    load_file(&result_path(root, id, scale), id)
+    load_file(&result_path(root, id, scale), id, Slot::of(scale))
 }
 
-/// Reads a results file: `Ok(None)` when there is none, an error naming the file and the
-/// problem when it is unreadable, not JSON, not a result of `id`, or of another schema.
-pub fn load_file(path: &Path, id: &str) -> Result<Option<ResultFile>, StoreError> {
-    let path = path.to_path_buf();
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(StoreError::Io(path, e)),
+/// Reads the committed full-scale record of `id`; see [`load_file`].
+pub fn load_record(root: &Path, id: &str) -> Result<Option<ResultFile>, StoreError> {
+    load_file(&recorded_full_path(root, id), id, Slot::Record)
+}
+
+/// Reads a results file: `Ok(None)` when there is none, an error naming the file, the problem
+/// and a remedy fitting the slot when it is unreadable, too large, not JSON, of another schema,
+/// not a result of `id`, of the wrong scale, or when its verdicts are not those its metrics give.
+pub fn load_file(path: &Path, id: &str, slot: Slot) -> Result<Option<ResultFile>, StoreError> {
+    let corrupt = |why: String| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        why,
+        remedy: slot.remedy(id),
     };
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| StoreError::Corrupt(path.clone(), e.to_string()))?;
-    let version = value
-        .get("schema_version")
-        .and_then(|v| v.as_u64())
-        .ok_or_else(|| StoreError::Corrupt(path.clone(), "no schema_version field".into()))?;
-    if version != u64::from(SCHEMA_VERSION) {
-        return Err(StoreError::Schema(path, version as u32));
+    let io = |op, e| {
+        StoreError::Io(kernels::files::FileError {
+            op,
+            path: path.to_path_buf(),
+            source: e,
+        })
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io("read", e)),
+    };
+    if meta.is_dir() {
+        return Err(corrupt("it is a folder, not a file".into()));
     }
-    let file: ResultFile = serde_json::from_value(value)
-        .map_err(|e| StoreError::Corrupt(path.clone(), e.to_string()))?;
+    if meta.len() > MAX_RESULT_BYTES {
+        return Err(StoreError::TooLarge {
+            path: path.to_path_buf(),
+            bytes: meta.len(),
+            remedy: slot.remedy(id),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| io("read", e))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| corrupt(format!("not JSON: {e}")))?;
+    match value.get("schema_version") {
+        None => return Err(corrupt("no schema_version field".into())),
+        Some(v) if v.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {}
+        Some(v) => {
+            return Err(StoreError::Schema {
+                path: path.to_path_buf(),
+                found: v.to_string(),
+                remedy: slot.remedy(id),
+            });
+        }
+    }
+    let file: ResultFile = serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))?;
     if file.id != id {
-        return Err(StoreError::Corrupt(
-            path,
-            format!("it holds the result of {:?}", file.id),
-        ));
+        return Err(corrupt(format!("it holds the result of {:?}", file.id)));
+    }
+    if file.provenance.scale != slot.scale() {
+        return Err(corrupt(format!(
+            "it holds a {}-scale result where a {}-scale one belongs",
+            file.provenance.scale,
+            slot.scale()
+        )));
+    }
+    if let Some(why) = verdicts_disagree(&file) {
+        return Err(corrupt(why));
     }
     Ok(Some(file))
 }
 
-/// Writes `results/<id>.json` atomically (temporary file, then rename), so an interrupted
-/// write never destroys the previous result.
-pub fn save(root: &Path, file: &ResultFile) -> std::io::Result<PathBuf> {
+/// When the file was written under the current verdict rules: the first claim whose stored
+/// verdict differs from the one its stored metrics give (a changed metric or verdict).
+fn verdicts_disagree(file: &ResultFile) -> Option<String> {
+    if file.verdict_rules != verdict_rules() {
+        return None;
+    }
+    let recomputed = file.report.clone().finalize();
+    file.report
+        .claims
+        .iter()
+        .zip(&recomputed.claims)
+        .find(|(stored, now)| stored.verdict.label() != now.verdict.label())
+        .map(|(stored, now)| {
+            format!(
+                "claim {} is stored as \"{}\" but its stored metrics give \"{}\" \
+                 (the file was changed after the run)",
+                stored.id,
+                stored.verdict.label(),
+                now.verdict.label()
+            )
+        })
+}
+
+/// The lock that serialises runs of one result: `results/.<id>.<scale>.lock`. A second command
+/// running the same id waits for the first (and then reuses its result when it is current).
+pub fn lock_result(
+    root: &Path,
+    id: &str,
+    scale: Scale,
+    on_wait: impl FnOnce(&Path),
+) -> Result<kernels::files::Lock, StoreError> {
     let dir = results_dir(root);
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        StoreError::Io(kernels::files::FileError {
+            op: "create the results folder",
+            path: dir.clone(),
+            source: e,
+        })
+    })?;
+    let path = dir.join(format!(".{id}.{scale}.lock"));
+    kernels::files::Lock::acquire(&path, || on_wait(&path)).map_err(StoreError::Io)
+}
+
+/// Writes `results/<id>.json` atomically ([`kernels::files::write_atomic`]: an exclusive fresh
+/// temporary file, synced, renamed), after removing what interrupted writes of the same result
+/// left. Call it holding [`lock_result`].
+pub fn save(root: &Path, file: &ResultFile) -> Result<PathBuf, StoreError> {
+    let dir = results_dir(root);
     let path = result_path(root, &file.id, file.provenance.scale);
-    let tmp = dir.join(format!(".{}.{}.json.tmp", file.id, file.provenance.scale));
-    let text = serde_json::to_string_pretty(file).expect("results serialise");
-    std::fs::write(&tmp, text + "\n")?;
-    std::fs::rename(&tmp, &path)?;
+    let name = path.file_name().expect("a file name").to_string_lossy();
+    kernels::files::clean_temps(&dir, &name);
+    let text = serde_json::to_string_pretty(file).expect("results serialise") + "\n";
+    kernels::files::write_atomic(&path, text.as_bytes()).map_err(StoreError::Io)?;
+    Ok(path)
+}
+
+/// Saves a result that could not be written where it belongs to a file in the system's temporary
+/// folder, so the computation is not lost; returns its path.
+pub fn save_fallback(file: &ResultFile) -> Result<PathBuf, StoreError> {
+    let path = std::env::temp_dir().join(format!(
+        "repro-{}.{}.{}.json",
+        file.id,
+        file.provenance.scale,
+        std::process::id()
+    ));
+    let text = serde_json::to_string_pretty(file).expect("results serialise") + "\n";
+    kernels::files::write_atomic(&path, text.as_bytes()).map_err(StoreError::Io)?;
     Ok(path)
 }
 
@@ -177,7 +384,7 @@ pub const PRESENTATION_ONLY: &[&str] = &[
 /// [`SHARED_INPUTS`] less [`PRESENTATION_ONLY`], `Cargo.lock`, the scale, the seed and the device.
 pub fn input_hash(root: &Path, meta: &Meta, scale: Scale, seed: u64, device: &str) -> String {
     let mut h = Sha256::new();
-    let mut dirs = vec![PathBuf::from(meta.crate_dir)];
+    let mut dirs = vec![crate_dir_under(root, meta)];
     for sub in SHARED_INPUTS {
         dirs.push(root.join(sub));
     }
@@ -204,6 +411,19 @@ pub fn input_hash(root: &Path, meta: &Meta, scale: Scale, seed: u64, device: &st
     h.update(file_sha256(&root.join("Cargo.lock")).as_bytes());
     h.update(format!("|{scale}|{seed}|{device}").as_bytes());
     hex(&h.finalize())
+}
+
+/// The crate's folder under `root`: `meta.crate_dir` is where the binary was built from, and a
+/// result must hash the sources of the tree in use (`REPRO_ROOT`), not of the build tree.
+pub fn crate_dir_under(root: &Path, meta: &Meta) -> PathBuf {
+    let built = Path::new(meta.crate_dir);
+    let build_root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("harness sits inside the workspace");
+    match built.strip_prefix(build_root) {
+        Ok(rel) => root.join(rel),
+        Err(_) => built.to_path_buf(),
+    }
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -236,20 +456,64 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The first ten characters of a recorded commit, or "unknown" as recorded (never a byte slice:
+/// a damaged file's commit may not be ASCII).
+pub fn short_commit(commit: &str) -> String {
+    commit.chars().take(10).collect()
+}
+
+/// The commit a result was computed at, whether its inputs had uncommitted changes, and why the
+/// commit is unknown when it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GitState {
+    pub commit: String,
+    pub dirty: bool,
+    pub warning: Option<String>,
+}
+
 /// The current commit and whether anything a result can depend on (the reproductions,
-/// [`SHARED_INPUTS`], `Cargo.lock`) has uncommitted changes; `unknown` outside a git checkout.
-/// Edits elsewhere (a chapter, a committed record written by the same `run`) do not count.
-pub fn git_state(root: &Path) -> (String, bool) {
+/// [`SHARED_INPUTS`], `Cargo.lock`) has uncommitted changes; `unknown` with a warning outside a
+/// git checkout or without `git`. Edits elsewhere (a chapter, a record written by the same
+/// `run`) do not count.
+pub fn git_state(root: &Path) -> GitState {
+    git_state_with("git", root)
+}
+
+/// [`git_state`] with the `git` program named (tests use one that does not exist).
+pub fn git_state_with(git: &str, root: &Path) -> GitState {
     let run = |args: &[&str]| {
-        std::process::Command::new("git")
+        std::process::Command::new(git)
             .args(args)
             .current_dir(root)
             .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     };
-    let commit = run(&["rev-parse", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let text = |o: std::process::Output| {
+        o.status
+            .success()
+            .then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let commit = match run(&["rev-parse", "HEAD"]) {
+        Err(e) => {
+            return GitState {
+                commit: "unknown".into(),
+                dirty: false,
+                warning: Some(format!(
+                    "`{git}` cannot be run ({e}): the result records its commit as unknown"
+                )),
+            };
+        }
+        Ok(o) => text(o),
+    };
+    let Some(commit) = commit else {
+        return GitState {
+            commit: "unknown".into(),
+            dirty: false,
+            warning: Some(format!(
+                "{} is not a git checkout: the result records its commit as unknown",
+                root.display()
+            )),
+        };
+    };
     let mut args = vec![
         "status",
         "--porcelain",
@@ -259,8 +523,16 @@ pub fn git_state(root: &Path) -> (String, bool) {
     ];
     args.extend(SHARED_INPUTS);
     args.push("Cargo.lock");
-    let dirty = run(&args).map(|s| !s.is_empty()).unwrap_or(false);
-    (commit, dirty)
+    let dirty = run(&args)
+        .ok()
+        .and_then(text)
+        .map(|s| !s.is_empty())
+        .unwrap_or(false);
+    GitState {
+        commit,
+        dirty,
+        warning: None,
+    }
 }
 
 pub use kernels::perf::{iso8601, now_iso8601};
@@ -293,10 +565,75 @@ mod tests {
         .unwrap();
         assert!(matches!(
             load(&dir, "z", Scale::Ci),
-            Err(StoreError::Corrupt(..))
+            Err(StoreError::Corrupt { .. })
         ));
         assert!(load(&dir, "absent", Scale::Ci).unwrap().is_none());
         assert!(result_path(&dir, "p", Scale::Full).ends_with("results/p.full.json"));
+        // Versions are shown as the file spells them, in or out of range.
+        for v in ["4294967297", "-1", "1.5"] {
+            std::fs::write(
+                dir.join("results/v.json"),
+                format!(r#"{{"schema_version": {v}}}"#),
+            )
+            .unwrap();
+            let e = load(&dir, "v", Scale::Ci).unwrap_err().to_string();
+            assert!(e.contains(&format!("schema version {v},")), "{e}");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn remedies_fit_the_slot() {
+        assert!(Slot::Ci.remedy("x").contains("run x --force`"));
+        assert!(Slot::Full.remedy("x").contains("--scale full --force`"));
+        assert!(
+            Slot::Record
+                .remedy("x")
+                .contains("--scale full --force --record")
+        );
+        assert!(
+            Slot::Record
+                .remedy("x")
+                .contains("git checkout -- book/data/full/x.json")
+        );
+    }
+
+    #[test]
+    fn a_missing_git_is_a_warning_and_an_unknown_commit() {
+        let g = git_state_with("repro-no-such-git", &workspace_root());
+        assert_eq!(g.commit, "unknown");
+        assert!(g.warning.unwrap().contains("repro-no-such-git"));
+        let outside = std::env::temp_dir();
+        if std::process::Command::new("git")
+            .arg("--version")
+            .output()
+            .is_ok()
+        {
+            let g = git_state_with("git", &outside);
+            assert_eq!(g.commit, "unknown");
+            assert!(g.warning.unwrap().contains("not a git checkout"));
+        }
+    }
+
+    #[test]
+    fn the_crate_is_hashed_under_the_root_in_use() {
+        let build_root = workspace_root();
+        let crate_dir = build_root.join("reproductions/some-paper");
+        let meta = Meta {
+            id: "some-paper",
+            short_name: "",
+            title: "",
+            authors: "",
+            venue: "",
+            year: 2026,
+            arxiv: "",
+            official_code: "",
+            crate_dir: Box::leak(crate_dir.to_string_lossy().into_owned().into_boxed_str()),
+        };
+        let other = Path::new("/elsewhere/tree");
+        assert_eq!(
+            crate_dir_under(other, &meta),
+            other.join("reproductions/some-paper")
+        );
     }
 }

@@ -13,11 +13,13 @@
 //! - [`device`]: which compute devices exist on this machine.
 //! - [`rng`]: the suite's one random-number generator and seed derivation.
 //! - [`perf`]: the benchmark record the benches write and the book reads.
+//! - [`files`]: atomic writes, folder swaps and advisory locks (results, records, the book).
 //! - [`golden`]: golden fixtures of reference implementations that reproductions reuse.
 
 pub mod cuda;
 pub mod data;
 pub mod device;
+pub mod files;
 pub mod golden;
 pub mod membw;
 pub mod nn;

@@ -33,8 +33,8 @@ pub fn save_perf(root: &Path, perf: &PerfFile) -> std::io::Result<PathBuf> {
     let dir = root.join("book/data/perf");
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(format!("{}.json", perf.family));
-    let text = serde_json::to_string_pretty(perf).expect("a perf record serialises");
-    std::fs::write(&path, text + "\n")?;
+    let text = serde_json::to_string_pretty(perf).expect("a perf record serialises") + "\n";
+    crate::files::write_atomic(&path, text.as_bytes()).map_err(std::io::Error::other)?;
     Ok(path)
 }
 
