@@ -781,6 +781,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_unknown_commit_is_said_in_words() {
+        let mut file = ResultFile {
+            schema_version: crate::store::SCHEMA_VERSION,
+            id: "x".into(),
+            title: "X".into(),
+            input_hash: String::new(),
+            verdict_rules: String::new(),
+            provenance: crate::store::RunProvenance {
+                git_commit: "unknown".into(),
+                git_dirty: false,
+                cargo_lock_sha256: String::new(),
+                rustc: "rustc".into(),
+                cpu: "cpu".into(),
+                threads: 2,
+                device: "CPU".into(),
+                device_key: "cpu".into(),
+                gpu: None,
+                scale: crate::Scale::Ci,
+                seed: 0,
+                wall_time_s: 1.0,
+                finished_at: "now".into(),
+            },
+            report: crate::report::Report::default(),
+        };
+        assert!(run_line(&file).contains("commit unknown (git was not available"));
+        file.provenance.git_commit = "é".repeat(20);
+        assert!(run_line(&file).contains(&format!("commit `{}`", "é".repeat(10))));
+    }
+
+    #[test]
     fn a_stale_record_puts_a_banner_under_the_title() {
         let text = with_stale_banner("# SNS\n\nBody.\n", "abc123");
         assert!(text.starts_with("# SNS\n"), "{text}");
