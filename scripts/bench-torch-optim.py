@@ -5,7 +5,8 @@ Times one optimizer step of torch.optim (foreach and fused implementations), tor
 DiffGrad, the adamp package and sgd-sai on a single CPU tensor of 1e4 .. 1e8 float32 parameters,
 with as many threads as `cargo bench` uses (all cores), and writes book/data/perf/optim-torch.json
 in the book's perf format, with the ratio to kernels::optim's time from book/data/perf/optim.json
-(run `cargo bench -p kernels --bench optim` first, on the same machine).
+(run `cargo bench -p kernels --bench optim` first, on the same machine; the two are separate
+runs, and the book says so).
 
     python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install -r kernels/fixtures/requirements.txt
     /tmp/torchenv/bin/python scripts/bench-torch-optim.py
@@ -102,8 +103,8 @@ def main():
             "One tensor of n float32 parameters (SGDP and AdamP: n/1000 rows of 1000), one step "
             "timed over repeated calls after 3 warm-up steps, torch.set_num_threads(all cores).",
             "Bytes per parameter are those the update must move, as in the kernels::optim table; "
-            "the last column divides kernels::optim's elements/s (book/data/perf/optim.json, same "
-            "machine) by PyTorch's: above 1 means the Rust kernel is faster.",
+            "the last column divides kernels::optim's elements/s (book/data/perf/optim.json, a "
+            "separate run) by PyTorch's: above 1 means the Rust kernel is faster.",
         ],
     }
     with open(os.path.join(ROOT, "book", "data", "perf", "optim-torch.json"), "w") as f:

@@ -17,7 +17,7 @@ cd "$root/scripts/browser"
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --silent
 pages=("$@")
 if [ ${#pages[@]} -eq 0 ]; then
-  pages=(introduction.html performance.html errata.html reproducing.html)
+  pages=(introduction.html performance.html errata.html glossary.html reproducing.html)
   for f in "$book"/papers/*.html; do pages+=("papers/$(basename "$f")"); done
 fi
 node check.mjs "$book" "$root/target/book-screenshots" "${pages[@]}"

@@ -220,6 +220,7 @@ mod failures {
                 year: 2026,
                 arxiv: "0000.00000",
                 official_code: "none",
+                bottom_line: "",
                 // The fake crate's own folder (its files are part of the input hash).
                 crate_dir: Box::leak(
                     dir.join("crate")

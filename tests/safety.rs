@@ -348,6 +348,7 @@ mod late_write_failure {
                 year: 2026,
                 arxiv: "",
                 official_code: "none",
+                bottom_line: "",
                 crate_dir: "/nonexistent",
             },
             root: root.clone(),

@@ -16,6 +16,8 @@
 //! | `{{claims-all}}`, `{{errata-all}}` | every paper's claims; every paper's code notes |
 //! | `{{perf FAMILY}}` | the benchmark table recorded in `book/data/perf/FAMILY.json` |
 //! | `{{records}}` | every paper's full-scale record: current, stale (inputs changed) or none |
+//! | `{{dashboard}}` | per paper: headline verdicts at `ci` and `full`, self-checks, bottom line |
+//! | `{{bottom-line}}` | a chapter's verdict counts at both scales, then [`Meta::bottom_line`] |
 //!
 //! A chapter whose full-scale record is stale gets a banner under its title.
 //!
@@ -27,7 +29,7 @@
 
 use crate::contract::Meta;
 use crate::numbers::fmt;
-use crate::report::{Cell, Claim, Metric, Stat, Verdict};
+use crate::report::{Cell, Claim, ClaimKind, Metric, Stat, Verdict};
 use crate::store::ResultFile;
 use mdbook_driver::MDBook;
 use mdbook_preprocessor::book::{Book, BookItem};
@@ -99,10 +101,33 @@ fn render_figures(gen_dir: &Path, data: &BookData) -> Result<(), String> {
     std::fs::create_dir_all(gen_dir)
         .map_err(|e| format!("cannot create the folder {}: {e}", gen_dir.display()))?;
     for (id, prefix, result) in ci.chain(full) {
+        let wrong = result.report.figure_source_mismatches();
+        if !wrong.is_empty() {
+            return Err(format!(
+                "{id} ({}): a figure does not plot its declared data: {}",
+                result.provenance.scale,
+                wrong.join("; ")
+            ));
+        }
         let dir = gen_dir.join(id);
         std::fs::create_dir_all(&dir)
             .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
+        // The results file itself, linked from the chapter's header.
+        let json = dir.join(format!("{prefix}results.json"));
+        let text = serde_json::to_string_pretty(result).expect("results serialise") + "\n";
+        std::fs::write(&json, text).map_err(|e| format!("cannot write {}: {e}", json.display()))?;
         for fig in &result.report.figures {
+            if fig.x_label.trim().is_empty() || fig.y_label.trim().is_empty() {
+                return Err(format!(
+                    "figure {} of {id} has no label on its {} axis",
+                    fig.key,
+                    if fig.x_label.trim().is_empty() {
+                        "x"
+                    } else {
+                        "y"
+                    }
+                ));
+            }
             let svg = crate::plot::render_svg(fig)
                 .map_err(|e| format!("figure {} of {id}: {e}", fig.key))?;
             let path = dir.join(format!("{prefix}{}.svg", fig.key));
@@ -290,6 +315,8 @@ const DIRECTIVES: &[&str] = &[
     "errata-all",
     "perf",
     "records",
+    "dashboard",
+    "bottom-line",
 ];
 
 fn directive(
@@ -301,6 +328,7 @@ fn directive(
 ) -> Result<String, String> {
     match name {
         "claims-all" => return Ok(claims_all(data)),
+        "dashboard" => return Ok(dashboard(data)),
         "errata-all" => return Ok(errata_all(data)),
         "records" => return Ok(records_table(data)),
         "perf" => {
@@ -366,7 +394,7 @@ fn directive(
             .ok_or_else(|| format!("{{{{{name}}}}} needs a key"))
     };
     match name {
-        "header" => Ok(header(meta, result)),
+        "header" => Ok(header(meta, result, depth, full)),
         "run-info" => Ok(format!("\n> {}\n", run_line(result))),
         "metric" => {
             let key = need_key()?;
@@ -376,7 +404,8 @@ fn directive(
             let stat = args.get(1).copied().unwrap_or("mean-sd");
             metric_text(m, stat)
         }
-        "claims" => Ok(claims_table(&report.claims, report)),
+        "claims" => Ok(claims_table(meta, &report.claims, report)),
+        "bottom-line" => Ok(bottom_line(meta, ci_result.as_ref(), data.full.get(&id))),
         "table" => {
             let key = need_key()?;
             let t = report
@@ -401,8 +430,12 @@ fn directive(
                         Cell::Text(s) => Ok(s.clone()),
                         Cell::Value { key, index } => report
                             .get(key)
-                            .and_then(|m| m.values.get(*index))
-                            .map(|v| fmt(*v))
+                            .and_then(|m| m.values.get(*index).map(|v| (m.flag, *v)))
+                            .map(|(flag, v)| match (flag, v > 0.5) {
+                                (true, true) => "yes".to_string(),
+                                (true, false) => "no".to_string(),
+                                (false, _) => fmt(v),
+                            })
                             .ok_or_else(|| {
                                 format!("table {} cites missing value {key}[{index}]", t.key)
                             }),
@@ -447,7 +480,7 @@ fn directive(
             }
             Ok(s)
         }
-        "code-notes" => Ok(code_notes(report)),
+        "code-notes" => Ok(code_notes(meta, report)),
         _ => Err(format!("unknown directive {name}")),
     }
 }
@@ -461,6 +494,19 @@ fn emphasised(s: &str) -> String {
     cell(s).replace('*', "\\*").replace('_', "\\_")
 }
 
+/// `code` spans in already-escaped text become `<code>` elements (for raw-HTML cells).
+fn inline_code_html(s: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in s.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -468,8 +514,45 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// "seeds" → "seed", "M values" → "M value", "σ steps" → "σ step".
+fn singular(plural: &str) -> &str {
+    plural.strip_suffix('s').unwrap_or(plural)
+}
+
+/// A metric's mean ± sd with what the spread is over ("0.91 ± 0.02 over 5 seeds"); a yes/no
+/// metric as a count ("4 of 5 seeds: yes").
+fn spread_text(m: &Metric) -> String {
+    let n = m.values.len();
+    let over = if n == 1 {
+        singular(m.over_what()).to_string()
+    } else {
+        m.over_what().to_string()
+    };
+    if m.flag {
+        let yes = m.values.iter().filter(|&&v| v > 0.5).count();
+        return match n {
+            1 if yes == 1 => "yes".into(),
+            1 => "no".into(),
+            _ => format!("yes on {yes} of {n} {over}"),
+        };
+    }
+    match n {
+        1 if m.over.is_empty() => stat_text(m, Stat::MeanSd),
+        1 => format!("{} (one {over})", stat_text(m, Stat::MeanSd)),
+        _ => format!("{} over {n} {over}", stat_text(m, Stat::MeanSd)),
+    }
+}
+
 /// The text of one statistic of a metric, as printed everywhere in the book.
 pub fn stat_text(m: &Metric, stat: Stat) -> String {
+    if m.flag && matches!(stat, Stat::MeanSd | Stat::Mean) {
+        let yes = m.values.iter().filter(|&&v| v > 0.5).count();
+        return match m.values.len() {
+            1 if yes == 1 => "yes".into(),
+            1 => "no".into(),
+            n => format!("yes on {yes} of {n}"),
+        };
+    }
     let unit = if m.unit.is_empty() {
         String::new()
     } else {
@@ -503,8 +586,8 @@ fn metric_text(m: &Metric, stat: &str) -> Result<String, String> {
     })
 }
 
-fn verdict_badge(v: &Verdict) -> String {
-    let class = match v {
+fn verdict_class(v: &Verdict) -> &'static str {
+    match v {
         Verdict::Reproduced => "ok",
         Verdict::Partial => "partial",
         Verdict::NotReproduced | Verdict::Falsified(_) => "no",
@@ -512,7 +595,11 @@ fn verdict_badge(v: &Verdict) -> String {
         Verdict::Tie => "tie",
         Verdict::NotTestable(_) => "na",
         Verdict::Failed(_) | Verdict::Pending => "fail",
-    };
+    }
+}
+
+fn verdict_badge(v: &Verdict) -> String {
+    let class = verdict_class(v);
     let reason = v
         .reason()
         .map(|r| format!(" ({})", cell(r)))
@@ -523,37 +610,229 @@ fn verdict_badge(v: &Verdict) -> String {
     )
 }
 
-fn claims_table(claims: &[Claim], report: &crate::report::Report) -> String {
+/// The anchor of a claim, unique across the book: `claim-<paper>-<claim>`.
+pub fn claim_anchor(paper: &str, claim: &str) -> String {
+    let c: String = claim
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() {
+                ch.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("claim-{paper}-{c}")
+}
+
+/// A claim's name in the book: the paper's short name and the claim id ("SNS S1"), unique
+/// across papers whose ids repeat.
+fn claim_name(meta: &Meta, c: &Claim) -> String {
+    format!("{} {}", meta.short_name, c.id)
+}
+
+/// The verdict badge, with a registration error beside it when one was found.
+fn verdict_cell(c: &Claim) -> String {
+    match &c.registration_error {
+        Some(e) => format!(
+            "{}<br>*Registration error (the verdict stands):* {}",
+            verdict_badge(&c.verdict),
+            cell(e)
+        ),
+        None => verdict_badge(&c.verdict),
+    }
+}
+
+fn claims_table(meta: &Meta, claims: &[Claim], report: &crate::report::Report) -> String {
     let mut s =
         String::from("\n| claim | statement | the paper says | verdict |\n|---|---|---|---|\n");
     for c in claims {
+        let kind = match c.kind {
+            ClaimKind::SelfCheck => "<br>*self-check*",
+            ClaimKind::Headline => "",
+        };
         let _ = writeln!(
             s,
-            "| **{}** | {} | {} ({}) {} | {} |",
-            c.id,
+            "| <a id=\"{}\"></a>**{}**{kind} | {} | {} ({}) {} | {} |",
+            claim_anchor(meta.id, &c.id),
+            claim_name(meta, c),
             cell(&c.statement),
             cell(&c.paper.value),
             cell(&c.paper.source),
             c.paper.provenance.tag(),
-            verdict_badge(&c.verdict)
+            verdict_cell(c)
         );
     }
     s.push_str(VERDICT_LEGEND);
-    s.push_str("| claim | role | measured quantity | value (mean ± sd over seeds) | rule | held |\n|---|---|---|---|---|---|\n");
+    s.push_str("| claim | role | measured quantity | measured (mean ± sd, over what it says) | rule | held |\n|---|---|---|---|---|---|\n");
     for c in claims {
+        let name = claim_name(meta, c);
         if let Some(reason) = &c.not_testable {
             let _ = writeln!(
                 s,
-                "| {} | — | — | — | not testable here: {} | — |",
-                c.id,
+                "| {name} | — | — | — | not testable here: {} | — |",
                 cell(reason)
             );
             continue;
         }
         for k in &c.checks {
-            s.push_str(&check_row(&c.id, k, report));
+            s.push_str(&check_row(&name, k, report));
         }
     }
+    s
+}
+
+/// Verdict counts of claims, badges in the order of the legend, e.g. "3 reproduced, 1 tie".
+fn verdict_counts<'a>(claims: impl Iterator<Item = &'a Claim>) -> String {
+    let mut counts: Vec<(Verdict, usize)> = Vec::new();
+    for c in claims {
+        let v = match &c.verdict {
+            Verdict::Falsified(_) => Verdict::NotReproduced,
+            Verdict::Inconclusive(_) => Verdict::Inconclusive(String::new()),
+            Verdict::NotTestable(_) => Verdict::NotTestable(String::new()),
+            Verdict::Failed(_) => Verdict::Failed(String::new()),
+            other => other.clone(),
+        };
+        match counts.iter_mut().find(|(w, _)| *w == v) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((v, 1)),
+        }
+    }
+    if counts.is_empty() {
+        return "none".into();
+    }
+    counts.sort_by_key(|(v, _)| verdict_rank(v));
+    counts
+        .iter()
+        .map(|(v, n)| {
+            format!(
+                "<span class=\"verdict verdict-{}\">{n} {}</span>",
+                verdict_class(v),
+                v.label()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn verdict_rank(v: &Verdict) -> u8 {
+    match v {
+        Verdict::Reproduced => 0,
+        Verdict::Partial => 1,
+        Verdict::NotReproduced | Verdict::Falsified(_) => 2,
+        Verdict::Inconclusive(_) => 3,
+        Verdict::Tie => 4,
+        Verdict::NotTestable(_) => 5,
+        Verdict::Failed(_) | Verdict::Pending => 6,
+    }
+}
+
+fn of_kind(r: Option<&ResultFile>, kind: ClaimKind) -> Vec<&Claim> {
+    r.map(|r| r.report.claims.iter().filter(|c| c.kind == kind).collect())
+        .unwrap_or_default()
+}
+
+/// Claim names whose full-scale verdict differs from the ci one.
+fn changed_at_full(meta: &Meta, ci: Option<&ResultFile>, full: Option<&ResultFile>) -> Vec<String> {
+    let (Some(ci), Some(full)) = (ci, full) else {
+        return Vec::new();
+    };
+    ci.report
+        .claims
+        .iter()
+        .filter_map(|c| {
+            let f = full.report.claims.iter().find(|f| f.id == c.id)?;
+            (f.verdict.label() != c.verdict.label()).then(|| {
+                format!(
+                    "{} ({} at ci, {} at full)",
+                    claim_name(meta, c),
+                    c.verdict.label(),
+                    f.verdict.label()
+                )
+            })
+        })
+        .collect()
+}
+
+/// The generated half of a chapter's bottom line: the headline verdicts at both scales and the
+/// self-checks, then the sentence written for the paper ([`Meta::bottom_line`]).
+fn bottom_line(meta: &Meta, ci: Option<&ResultFile>, full: Option<&ResultFile>) -> String {
+    let head = of_kind(ci, ClaimKind::Headline);
+    let checks = of_kind(ci, ClaimKind::SelfCheck);
+    let mut s = format!(
+        "\n> **Bottom line.** {} headline claims at `ci` scale: {}",
+        head.len(),
+        verdict_counts(head.iter().copied())
+    );
+    match full {
+        Some(_) => {
+            let full_head = of_kind(full, ClaimKind::Headline);
+            let _ = write!(
+                s,
+                "; at `full` scale: {}",
+                verdict_counts(full_head.iter().copied())
+            );
+        }
+        None => s.push_str("; no full-scale record"),
+    }
+    if !checks.is_empty() {
+        let _ = write!(
+            s,
+            ". Self-checks of this suite's machinery: {}",
+            verdict_counts(checks.iter().copied())
+        );
+    }
+    let changed = changed_at_full(meta, ci, full);
+    if !changed.is_empty() {
+        let _ = write!(s, ". Changed at full scale: {}", changed.join("; "));
+    }
+    let _ = writeln!(s, ".\n>\n> {}\n", meta.bottom_line);
+    s
+}
+
+/// The results dashboard: per paper, a row of its headline verdicts at both scales and its
+/// self-checks, and under it a row with its bottom line. Raw HTML, for the spanning row.
+fn dashboard(data: &BookData) -> String {
+    let mut s = String::from(
+        "\n<table class=\"dashboard\">\n<thead><tr><th>paper</th><th>headline claims, <code>ci</code></th>\
+         <th>headline claims, <code>full</code></th><th>self-checks, <code>ci</code></th></tr></thead>\n<tbody>\n",
+    );
+    for (meta, ci) in &data.papers {
+        let full = data.full.get(meta.id);
+        let ci_cell = match ci {
+            Some(_) => verdict_counts(of_kind(ci.as_ref(), ClaimKind::Headline).into_iter()),
+            None => "not yet run".into(),
+        };
+        let full_cell = match full {
+            Some(_) => {
+                let stale = if data.full_stale.contains_key(meta.id) {
+                    " <em>(stale record)</em>"
+                } else {
+                    ""
+                };
+                format!(
+                    "{}{stale}",
+                    verdict_counts(of_kind(full, ClaimKind::Headline).into_iter())
+                )
+            }
+            None => "no record".into(),
+        };
+        let checks = of_kind(ci.as_ref(), ClaimKind::SelfCheck);
+        let checks_cell = if checks.is_empty() {
+            "—".to_string()
+        } else {
+            verdict_counts(checks.into_iter())
+        };
+        let _ = write!(
+            s,
+            "<tr class=\"counts\"><td rowspan=\"2\"><a href=\"papers/{}.html\">{}</a></td><td>{ci_cell}</td><td>{full_cell}</td><td>{checks_cell}</td></tr>\n\
+             <tr class=\"bottom-line\"><td colspan=\"3\">{}</td></tr>\n",
+            meta.id,
+            html_escape(meta.short_name),
+            inline_code_html(&html_escape(meta.bottom_line))
+        );
+    }
+    s.push_str("</tbody>\n</table>\n");
     s
 }
 
@@ -565,13 +844,14 @@ Otherwise the **core** checks decide: all values hold → *reproduced*, some →
 A comparison within its stated resolution of the threshold (arms indistinguishable, e.g. both at a ceiling) is a **tie**: it never counts as holding, and a claim whose core values are all ties reads *tie*.\n\n";
 
 fn check_row(claim: &str, k: &crate::report::Check, report: &crate::report::Report) -> String {
-    let (label, value) = match report.get(&k.metric) {
-        Some(m) => (m.label.clone(), stat_text(m, Stat::MeanSd)),
-        None => (k.metric.clone(), "missing".into()),
+    let (label, value, over) = match report.get(&k.metric) {
+        Some(m) => (m.label.clone(), spread_text(m), m.over_what().to_string()),
+        None => (k.metric.clone(), "missing".into(), "seeds".into()),
     };
+    let one = singular(&over);
     let agg = match k.aggregate {
-        crate::report::Aggregate::EachSeed => "each seed",
-        crate::report::Aggregate::Mean => "mean",
+        crate::report::Aggregate::EachSeed => format!("each {one}"),
+        crate::report::Aggregate::Mean => format!("the mean over {over}"),
     };
     let tie = k
         .tie
@@ -581,13 +861,19 @@ fn check_row(claim: &str, k: &crate::report::Check, report: &crate::report::Repo
         crate::report::Role::Falsifier => "**falsifier**",
         other => other.label(),
     };
+    // "n of m" counts what the rule was applied to: each value, or the one mean.
+    let unit = match k.aggregate {
+        crate::report::Aggregate::EachSeed if k.tested == 1 => one.to_string(),
+        crate::report::Aggregate::EachSeed => over.clone(),
+        crate::report::Aggregate::Mean => "mean".to_string(),
+    };
     let held = match (k.role, k.tied) {
         (crate::report::Role::Falsifier, _) if k.passed > 0 => {
-            format!("fired {}/{}", k.passed, k.tested)
+            format!("fired on {} of {} {unit}", k.passed, k.tested)
         }
-        (crate::report::Role::Falsifier, _) => format!("silent 0/{}", k.tested),
-        (_, 0) => format!("{}/{}", k.passed, k.tested),
-        (_, t) => format!("{}/{} ({t} tied)", k.passed, k.tested),
+        (crate::report::Role::Falsifier, _) => format!("silent on {} {unit}", k.tested),
+        (_, 0) => format!("{} of {} {unit}", k.passed, k.tested),
+        (_, t) => format!("{} of {} {unit} ({t} tied)", k.passed, k.tested),
     };
     format!(
         "| {claim} | {role} | {} | {} | {} ({agg}{tie}) | {held} |\n",
@@ -597,18 +883,43 @@ fn check_row(claim: &str, k: &crate::report::Check, report: &crate::report::Repo
     )
 }
 
-fn header(meta: &Meta, result: &ResultFile) -> String {
+fn header(meta: &Meta, result: &ResultFile, depth: usize, full: bool) -> String {
+    let up = "../".repeat(depth);
+    let file = if full { "full-results" } else { "results" };
     format!(
-        "\n> **{}** — {}. *{}* {}. [arXiv:{}](https://arxiv.org/abs/{}). Official code: {}.\n>\n> {}\n",
+        "\n> **{}** — {}. *{}* {}. [arXiv:{}](https://arxiv.org/abs/{}). Official code: {}.\n>\n> {} \
+         The [results file]({up}generated/{}/{file}.json) holds every number of this run.\n",
         meta.title,
         meta.authors,
         meta.venue,
         meta.year,
         meta.arxiv,
         meta.arxiv,
-        meta.official_code,
-        run_line(result)
+        linkify(meta.official_code),
+        run_line(result),
+        meta.id
     )
+}
+
+/// Bare `http(s)://` addresses in text become markdown autolinks (trailing punctuation stays
+/// outside the link).
+pub fn linkify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(start) = rest.find("https://").or_else(|| rest.find("http://")) {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, ')' | ']' | '<' | '>' | '"' | '`'))
+            .unwrap_or(tail.len());
+        let url = tail[..end].trim_end_matches(['.', ',', ';', ':']);
+        out.push('<');
+        out.push_str(url);
+        out.push('>');
+        rest = &tail[url.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// One sentence of provenance: scale, seed, device, time, commit, compiler, date.
@@ -635,16 +946,79 @@ fn run_line(result: &ResultFile) -> String {
     )
 }
 
-fn code_notes(report: &crate::report::Report) -> String {
+/// A GitHub repository named at the start of `text` (`owner/repo`), with the commit given in
+/// parentheses or after `@` when there is one.
+fn github_repo(text: &str) -> Option<(String, Option<String>)> {
+    let text = text.trim().trim_start_matches("https://github.com/");
+    let first = text.split_whitespace().next()?;
+    let mut parts = first.trim_end_matches([',', ';']).split('/');
+    let (owner, repo) = (parts.next()?, parts.next()?);
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    if !ok(owner)
+        || !ok(repo)
+        || parts.next().is_some()
+        || !owner.chars().any(|c| c.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let commit = text
+        .split(['(', '@', ' ', ';', ')'])
+        .map(str::trim)
+        .find(|w| w.len() >= 7 && w.len() <= 40 && w.chars().all(|c| c.is_ascii_hexdigit()))
+        .map(str::to_string);
+    Some((format!("{owner}/{repo}"), commit))
+}
+
+/// A link for a code note's location: the file at the commit read (with its line, when the
+/// location names one), or the repository. The commit comes from the location or, for the
+/// official repository, from [`Meta::official_code`].
+pub fn code_link(meta: &Meta, location: &str) -> Option<String> {
+    let (repo, commit) = github_repo(location)?;
+    let official = github_repo(meta.official_code);
+    let commit = commit.or_else(|| {
+        official
+            .as_ref()
+            .filter(|(r, _)| *r == repo)
+            .and_then(|(_, c)| c.clone())
+    });
+    let path = location
+        .split_whitespace()
+        .nth(1)
+        .filter(|p| p.contains('/') || p.ends_with(".py") || p.ends_with(".ipynb"))
+        .map(|p| p.trim_end_matches([',', ';', ':']));
+    let line = location
+        .split("line ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .filter(|n| !n.is_empty());
+    Some(match (path, commit) {
+        (Some(path), Some(c)) => {
+            let anchor = line.map(|l| format!("#L{l}")).unwrap_or_default();
+            format!("https://github.com/{repo}/blob/{c}/{path}{anchor}")
+        }
+        (None, Some(c)) => format!("https://github.com/{repo}/tree/{c}"),
+        (_, None) => format!("https://github.com/{repo}"),
+    })
+}
+
+fn code_notes(meta: &Meta, report: &crate::report::Report) -> String {
     if report.code_notes.is_empty() {
         return "\nNo findings.\n".into();
     }
     let mut s = String::from("\n| where | kind | finding |\n|---|---|---|\n");
     for n in &report.code_notes {
+        let location = match code_link(meta, &n.location) {
+            Some(url) => format!("[{}]({url})", cell(&n.location).replace(['[', ']'], "")),
+            None => cell(&n.location),
+        };
         let _ = writeln!(
             s,
             "| {} | {} | {} {} |",
-            cell(&n.location),
+            location,
             n.kind.label(),
             cell(&n.finding),
             n.provenance.tag()
@@ -654,25 +1028,21 @@ fn code_notes(report: &crate::report::Report) -> String {
 }
 
 fn claims_all(data: &BookData) -> String {
-    // A one-line tally first: how many claims, and how they came out.
-    let mut tally: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let claims = data
-        .papers
-        .iter()
-        .filter_map(|(_, r)| r.as_ref())
-        .flat_map(|r| &r.report.claims);
-    for c in claims {
-        *tally.entry(c.verdict.label()).or_default() += 1;
-    }
-    let total: usize = tally.values().sum();
-    let parts: Vec<String> = tally
-        .iter()
-        .map(|(label, n)| format!("{n} {label}"))
-        .collect();
-    let run = data.papers.iter().filter(|(_, r)| r.is_some()).count();
+    let results = || data.papers.iter().filter_map(|(_, r)| r.as_ref());
+    let of = |kind| {
+        results()
+            .flat_map(|r| &r.report.claims)
+            .filter(move |c| c.kind == kind)
+    };
+    let run = results().count();
     let mut s = format!(
-        "\n{total} claims from {run} papers with results: {}.\n\n| paper | claim | statement | verdict |\n|---|---|---|---|\n",
-        parts.join(", ")
+        "\n{} headline claims from {run} papers with results: {}. Besides them, {} self-checks of \
+         this suite's machinery (gradient checks, golden values, units against reference \
+         implementations, state counting): {}.\n\n| paper | claim | statement | verdict |\n|---|---|---|---|\n",
+        of(ClaimKind::Headline).count(),
+        verdict_counts(of(ClaimKind::Headline)),
+        of(ClaimKind::SelfCheck).count(),
+        verdict_counts(of(ClaimKind::SelfCheck)),
     );
     for (meta, result) in &data.papers {
         match result {
@@ -685,14 +1055,20 @@ fn claims_all(data: &BookData) -> String {
             }
             Some(r) => {
                 for c in &r.report.claims {
+                    let kind = match c.kind {
+                        ClaimKind::SelfCheck => " *(self-check)*",
+                        ClaimKind::Headline => "",
+                    };
                     let _ = writeln!(
                         s,
-                        "| [{}](papers/{}.md) | {} | {} | {} |",
+                        "| [{}](papers/{}.md) | [{}](papers/{}.md#{}){kind} | {} | {} |",
                         meta.short_name,
                         meta.id,
-                        c.id,
+                        claim_name(meta, c),
+                        meta.id,
+                        claim_anchor(meta.id, &c.id),
                         cell(&c.statement),
-                        verdict_badge(&c.verdict)
+                        verdict_cell(c)
                     );
                 }
             }
@@ -744,7 +1120,7 @@ fn errata_all(data: &BookData) -> String {
             continue;
         }
         let _ = write!(s, "\n### [{}](papers/{}.md)\n", meta.short_name, meta.id);
-        s.push_str(&code_notes(&r.report));
+        s.push_str(&code_notes(meta, &r.report));
     }
     if s.is_empty() {
         s.push_str("\nNo findings recorded yet.\n");
@@ -780,9 +1156,8 @@ fn perf_table(p: &PerfFile) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_unknown_commit_is_said_in_words() {
-        let mut file = ResultFile {
+    fn result_file(report: crate::report::Report) -> ResultFile {
+        ResultFile {
             schema_version: crate::store::SCHEMA_VERSION,
             id: "x".into(),
             title: "X".into(),
@@ -803,11 +1178,112 @@ mod tests {
                 wall_time_s: 1.0,
                 finished_at: "now".into(),
             },
-            report: crate::report::Report::default(),
-        };
+            report,
+        }
+    }
+
+    #[test]
+    fn an_unknown_commit_is_said_in_words() {
+        let mut file = result_file(crate::report::Report::default());
         assert!(run_line(&file).contains("commit unknown (git was not available"));
         file.provenance.git_commit = "é".repeat(20);
         assert!(run_line(&file).contains(&format!("commit `{}`", "é".repeat(10))));
+    }
+
+    fn meta(official_code: &'static str) -> Meta {
+        Meta {
+            id: "p",
+            short_name: "P",
+            title: "",
+            authors: "",
+            venue: "",
+            year: 2026,
+            arxiv: "",
+            official_code,
+            bottom_line: "What held.",
+            crate_dir: "",
+        }
+    }
+
+    #[test]
+    fn code_locations_link_to_the_file_at_the_commit_read() {
+        let m = meta("https://github.com/owner/repo (73233ba)");
+        assert_eq!(
+            code_link(&m, "owner/repo src/opt.py line 100").as_deref(),
+            Some("https://github.com/owner/repo/blob/73233ba/src/opt.py#L100")
+        );
+        assert_eq!(
+            code_link(&m, "other/lib Thing (7a076d2)").as_deref(),
+            Some("https://github.com/other/lib/tree/7a076d2")
+        );
+        assert_eq!(
+            code_link(&m, "someone/else").as_deref(),
+            Some("https://github.com/someone/else")
+        );
+        assert_eq!(code_link(&m, "torch.nn.functional.cosine_similarity"), None);
+        assert_eq!(code_link(&m, "card papers/adamp.md, toy table"), None);
+        assert_eq!(
+            linkify("see https://github.com/a/b (1ec3)."),
+            "see <https://github.com/a/b> (1ec3)."
+        );
+    }
+
+    #[test]
+    fn spreads_say_what_they_are_over_and_flags_count() {
+        let mut r = crate::report::Report::default();
+        r.metric("a", "acc", "", vec![0.5, 0.7], crate::report::Tol::Exact);
+        r.metric(
+            "b",
+            "per M",
+            "",
+            vec![1.0, 2.0, 3.0],
+            crate::report::Tol::Exact,
+        )
+        .over("M values");
+        r.metric(
+            "c",
+            "converged",
+            "",
+            vec![1.0, 0.0, 1.0],
+            crate::report::Tol::Exact,
+        )
+        .over("learning rates")
+        .flag();
+        assert_eq!(
+            spread_text(r.get("a").unwrap()),
+            "0.6 ± 0.1414 over 2 seeds"
+        );
+        assert!(spread_text(r.get("b").unwrap()).ends_with("over 3 M values"));
+        assert_eq!(
+            spread_text(r.get("c").unwrap()),
+            "yes on 2 of 3 learning rates"
+        );
+        assert_eq!(claim_anchor("sgd-sai", "S1-flat"), "claim-sgd-sai-s1-flat");
+    }
+
+    #[test]
+    fn the_bottom_line_counts_headline_claims_apart_from_self_checks() {
+        use crate::report::{Check, Claim, PaperValue, Provenance, Report, Rule, Tol};
+        let mut r = Report::default();
+        r.metric("x", "x", "", vec![1.0], Tol::Exact);
+        let pv = PaperValue::new("v", "s", Provenance::Paper);
+        r.claim(Claim::new("A", "a", pv.clone()).check(Check::each("x", Rule::AtMost(2.0))));
+        r.claim(Claim::new("B", "b", pv.clone()).check(Check::each("x", Rule::AtMost(0.0))));
+        r.claim(
+            Claim::new("U", "unit", pv)
+                .self_check()
+                .check(Check::each("x", Rule::AtMost(2.0))),
+        );
+        let r = r.finalize();
+        let mut file = result_file(r.clone());
+        let text = bottom_line(&meta(""), Some(&file), None);
+        assert!(text.contains("2 headline claims"), "{text}");
+        assert!(text.contains(">1 reproduced<") && text.contains(">1 not reproduced<"));
+        assert!(text.contains("Self-checks of this suite's machinery: <span"));
+        assert!(text.contains("no full-scale record") && text.contains("What held."));
+        file.report.claims[0].verdict = Verdict::NotReproduced;
+        let changed = bottom_line(&meta(""), Some(&file), Some(&result_file(r)));
+        assert!(changed.contains("Changed at full scale: P A"), "{changed}");
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub struct Meta {
     pub arxiv: &'static str,
     /// Official code: repository and commit read, or a sentence saying there is none.
     pub official_code: &'static str,
+    /// One written sentence that reconciles the verdicts with the chapter's prose; the book
+    /// prints it after the generated verdict counts (`{{bottom-line}}`, the dashboard).
+    #[serde(default)]
+    pub bottom_line: &'static str,
     /// The reproduction crate's folder (`env!("CARGO_MANIFEST_DIR")`), hashed to decide whether
     /// a stored result is still current.
     #[serde(skip)]

@@ -95,9 +95,34 @@ pub struct Metric {
     #[serde(with = "crate::numbers::vec")]
     pub values: Vec<f64>,
     pub tol: Tol,
+    /// What the values run over, plural ("seeds" when empty): "M values", "σ steps", "tensors".
+    /// The book prints the spread as being over these.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub over: String,
+    /// Each value is a yes/no outcome (1 or 0): the book prints "k of n", not a mean ± sd.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flag: bool,
 }
 
 impl Metric {
+    /// Declares what the values run over (default: seeds).
+    pub fn over(&mut self, what: &str) -> &mut Self {
+        self.over = what.into();
+        self
+    }
+    /// Declares the values yes/no outcomes.
+    pub fn flag(&mut self) -> &mut Self {
+        self.flag = true;
+        self
+    }
+    /// What the values run over, plural.
+    pub fn over_what(&self) -> &str {
+        if self.over.is_empty() {
+            "seeds"
+        } else {
+            &self.over
+        }
+    }
     pub fn mean(&self) -> f64 {
         stats::mean(&self.values)
     }
@@ -309,11 +334,28 @@ impl Verdict {
     }
 }
 
+/// Whether a claim is one of the paper's (a headline claim, in a miniature or not) or a check
+/// of this suite's own machinery (a gradient check, golden values, a unit against a reference
+/// implementation, state counting). The book counts the two apart.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClaimKind {
+    #[default]
+    Headline,
+    SelfCheck,
+}
+
 /// A falsifiable claim of the paper, with the checks that decide it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
     pub id: String,
     pub statement: String,
+    #[serde(default)]
+    pub kind: ClaimKind,
+    /// Set when the registration itself was found wrong after the run (a card value, a
+    /// threshold): printed beside the verdict, which stays as computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_error: Option<String>,
     pub paper: PaperValue,
     pub checks: Vec<Check>,
     /// Plan settings and reference values the statement writes (η, n, a paper's number), so
@@ -330,6 +372,8 @@ impl Claim {
         Self {
             id: id.into(),
             statement: statement.into(),
+            kind: ClaimKind::Headline,
+            registration_error: None,
             paper,
             checks: Vec::new(),
             settings: Vec::new(),
@@ -343,6 +387,16 @@ impl Claim {
     }
     pub fn not_testable(mut self, reason: &str) -> Self {
         self.not_testable = Some(reason.into());
+        self
+    }
+    /// Marks the claim a check of this suite's machinery, not one of the paper's claims.
+    pub fn self_check(mut self) -> Self {
+        self.kind = ClaimKind::SelfCheck;
+        self
+    }
+    /// Says, beside the verdict, how the registration itself was wrong; the verdict stays.
+    pub fn registration_error(mut self, what: &str) -> Self {
+        self.registration_error = Some(what.into());
         self
     }
     /// Declares the plan settings and reference values the statement mentions.
@@ -435,6 +489,10 @@ pub struct Series {
     /// Drawn dashed (reference curves: predicted rates, bounds).
     #[serde(default)]
     pub dashed: bool,
+    /// The metric each point's y is the mean of, when declared ([`Series::from_metrics`]): the
+    /// book build refuses a figure whose points are not those metrics' means.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source: Vec<String>,
 }
 
 impl Series {
@@ -448,6 +506,7 @@ impl Series {
                 .collect(),
             err: Vec::new(),
             dashed: false,
+            source: Vec::new(),
         }
     }
 
@@ -463,6 +522,7 @@ impl Series {
             points: pts,
             err,
             dashed: false,
+            source: Vec::new(),
         }
     }
 
@@ -470,13 +530,40 @@ impl Series {
         self.dashed = true;
         self
     }
+    /// Declares the metric whose mean each point's y is, in point order (see [`Series::source`]).
+    pub fn from_metrics(mut self, keys: impl IntoIterator<Item = String>) -> Self {
+        self.source = keys.into_iter().collect();
+        self
+    }
 }
 
 /// A horizontal reference line (a target, a threshold).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Guide {
+    /// Drawn at x = `y` (a budget, a boundary on the x axis) instead of at a height.
+    #[serde(default)]
+    pub vertical: bool,
     pub y: f64,
     pub label: String,
+}
+
+impl Guide {
+    /// A horizontal line at height `y`: a threshold or target.
+    pub fn at_y(y: f64, label: &str) -> Self {
+        Self {
+            vertical: false,
+            y,
+            label: label.into(),
+        }
+    }
+    /// A vertical line at `x`: a budget or boundary on the x axis.
+    pub fn at_x(x: f64, label: &str) -> Self {
+        Self {
+            vertical: true,
+            y: x,
+            label: label.into(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -572,7 +659,16 @@ impl Report {
     ///
     /// # Panics
     /// On a duplicate key: two measurements under one name is a bug in the reproduction.
-    pub fn metric(&mut self, key: &str, label: &str, unit: &str, values: Vec<f64>, tol: Tol) {
+    /// Records a metric; the returned reference declares what its values run over
+    /// ([`Metric::over`]) or that they are yes/no outcomes ([`Metric::flag`]).
+    pub fn metric(
+        &mut self,
+        key: &str,
+        label: &str,
+        unit: &str,
+        values: Vec<f64>,
+        tol: Tol,
+    ) -> &mut Metric {
         assert!(
             self.get(key).is_none(),
             "metric {key} recorded twice in one report"
@@ -583,7 +679,10 @@ impl Report {
             unit: unit.into(),
             values,
             tol,
+            over: String::new(),
+            flag: false,
         });
+        self.metrics.last_mut().expect("just pushed")
     }
 
     pub fn get(&self, key: &str) -> Option<&Metric> {
@@ -609,6 +708,38 @@ impl Report {
             claim.verdict = decide(claim, &metrics);
         }
         self
+    }
+
+    /// Figures whose series declare a source ([`Series::from_metrics`]) but plot other values:
+    /// one line per mismatch, naming figure, series and point.
+    pub fn figure_source_mismatches(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for fig in &self.figures {
+            for s in fig.series.iter().filter(|s| !s.source.is_empty()) {
+                // Non-finite points were dropped when the series was built, and with them the
+                // alignment of points and sources: such a series is not checked.
+                if s.source.len() != s.points.len() {
+                    continue;
+                }
+                for (p, key) in s.points.iter().zip(&s.source) {
+                    let Some(m) = self.get(key) else {
+                        out.push(format!(
+                            "figure {}, series {:?}: no metric {key}",
+                            fig.key, s.name
+                        ));
+                        continue;
+                    };
+                    let mean = m.mean();
+                    if (p[1] - mean).abs() > 1e-9 * mean.abs().max(1e-12) {
+                        out.push(format!(
+                            "figure {}, series {:?}: the point at x = {} plots {} but its declared source {key} has mean {}",
+                            fig.key, s.name, p[0], p[1], mean
+                        ));
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Keys referenced by tables and checks that no metric defines (reported by the runner).

@@ -628,6 +628,7 @@ mod tests {
             year: 2026,
             arxiv: "",
             official_code: "",
+            bottom_line: "",
             crate_dir: Box::leak(crate_dir.to_string_lossy().into_owned().into_boxed_str()),
         };
         let other = Path::new("/elsewhere/tree");

@@ -1,6 +1,10 @@
 // Loads book pages in headless Chromium (Debian's /usr/bin/chromium) over a loopback HTTP server
-// and fails on console errors, page errors, failed requests, figures that do not render, or
-// MathML that lays out to nothing. Saves a full-page screenshot of each page.
+// and fails on console errors, page errors, failed requests, figures that do not render or have
+// no axis labels, MathML that lays out to nothing or without the shipped math font, and the
+// rendering defects a reader trips on: doubled words or units ("nats nats"), raw `$` LaTeX,
+// unexpanded `{{directives}}`, SCREAMING_CASE identifiers in prose, tables wider than the page
+// at 1280 px, anything wider than a 420 px phone screen, and tables cut off in print. Saves a
+// full-page screenshot of each page at 1280 px and at 420 px.
 //
 //   node check.mjs BOOK_DIR OUT_DIR page.html [page.html ...]
 import { chromium } from 'playwright-core';
@@ -36,29 +40,89 @@ const browser = await chromium.launch({
 });
 fs.mkdirSync(outDir, { recursive: true });
 let failures = 0;
-for (const page of pages) {
-  const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems = [];
+// Text a reader sees, outside code, math and scripts: the defects below are looked for in it.
+const proseText = () => {
+  const out = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT, {
+    acceptNode: (n) => (n.parentElement.closest('code, pre, math, script, style, .math-display')
+      ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+  });
+  while (walker.nextNode()) out.push(walker.currentNode.textContent);
+  return out;
+};
+
+async function checkPage(page, width, problems, shotDir) {
+  const tab = await browser.newPage({ viewport: { width, height: 900 } });
   tab.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
   tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   tab.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
   tab.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
   await tab.goto(base + page, { waitUntil: 'load' });
-  const report = await tab.evaluate(() => {
-    const imgs = [...document.querySelectorAll('main img')].map((i) => ({
-      src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0, width: i.getBoundingClientRect().width }));
+  await tab.evaluate(() => document.fonts.ready);
+  const report = await tab.evaluate(async (proseSrc) => {
+    const nodes = eval(proseSrc)();
+    const prose = nodes.join(' ');
+    const imgs = await Promise.all([...document.querySelectorAll('main img')].map(async (i) => {
+      const src = i.getAttribute('src');
+      let texts = 0;
+      if (src.endsWith('.svg')) {
+        const svg = await (await fetch(i.src)).text();
+        texts = (svg.match(/<text/g) || []).length;
+      }
+      return { src, ok: i.complete && i.naturalWidth > 0, width: i.getBoundingClientRect().width, texts };
+    }));
     const maths = [...document.querySelectorAll('math')].map((m) => m.getBoundingClientRect());
+    const mathFont = document.fonts.check('16px "STIX Two Math"');
+    const main = document.querySelector('main').getBoundingClientRect();
+    const wide = [...document.querySelectorAll('main table')]
+      .filter((t) => t.scrollWidth > t.clientWidth + 1 || t.getBoundingClientRect().right > main.right + 1)
+      .map((t) => (t.querySelector('th') || t).textContent.trim().slice(0, 40));
+    const pageWide = document.documentElement.scrollWidth > window.innerWidth + 1;
     return { imgs, maths: maths.length, flatMaths: maths.filter((r) => r.width === 0 || r.height === 0).length,
-      title: document.title };
-  });
-  for (const img of report.imgs) if (!img.ok || img.width < 100) problems.push(`figure did not render: ${img.src}`);
+      mathFont, prose, nodes, wide, pageWide, title: document.title };
+  }, proseText.toString());
+  for (const img of report.imgs) {
+    if (!img.ok || img.width < 100) problems.push(`figure did not render: ${img.src}`);
+    // Title, two axis descriptions and tick labels: a figure with fewer texts lost its labels.
+    if (img.src.endsWith('.svg') && img.texts < 5) problems.push(`figure without axis labels: ${img.src}`);
+  }
   if (report.flatMaths > 0) problems.push(`${report.flatMaths} of ${report.maths} equations have no size`);
-  const shot = path.join(outDir, page.replace(/[\/]/g, '_').replace(/\.html$/, '.png'));
+  if (report.maths > 0 && !report.mathFont) problems.push('the shipped math font (STIX Two Math) did not load');
+  // Within one text node (a word next to a table cell or an equation is not a double); a path
+  // like "owner/moabb moabb/file.py" is not one either.
+  const doubled = report.nodes.flatMap((t) => [...t.matchAll(/(?<![\/\w])([A-Za-z]{2,})\s+\1(?![\/\w]|\.\w)/g)])
+    .map((m) => m[0]);
+  if (doubled.length) problems.push(`doubled words or units: ${[...new Set(doubled)].join(', ')}`);
+  const latex = report.prose.match(/\$[^\s$]|\\[a-zA-Z]{2,}/g);
+  if (latex) problems.push(`raw LaTeX left in the text: ${[...new Set(latex)].join(', ')}`);
+  if (report.prose.includes('{{')) problems.push('an unexpanded {{directive}} in the text');
+  const screaming = report.prose.match(/\b[A-Z]{2,}[A-Z0-9]*(?:_[A-Z]{2,}[A-Z0-9]*)+\b/g);
+  if (screaming) problems.push(`code identifiers in prose: ${[...new Set(screaming)].join(', ')}`);
+  if (width >= 1280 && report.wide.length) problems.push(`tables wider than the page at ${width} px: ${report.wide.join(' | ')}`);
+  if (report.pageWide) problems.push(`the page is wider than a ${width} px screen`);
+  const shot = path.join(shotDir, page.replace(/[\/]/g, '_').replace(/\.html$/, `-${width}.png`));
   await tab.screenshot({ path: shot, fullPage: true });
-  console.log(`${page}: ${report.imgs.length} figures, ${report.maths} equations, ${problems.length} problems; screenshot ${shot}`);
+  if (width >= 1280) {
+    // Print: every table fits the printed page.
+    await tab.emulateMedia({ media: 'print' });
+    const cut = await tab.evaluate(() => {
+      const main = document.querySelector('main').getBoundingClientRect();
+      return [...document.querySelectorAll('main table')]
+        .filter((t) => t.getBoundingClientRect().right > main.right + 1).length;
+    });
+    if (cut) problems.push(`${cut} tables cut off in print`);
+  }
+  await tab.close();
+  return report;
+}
+
+for (const page of pages) {
+  const problems = [];
+  const report = await checkPage(page, 1280, problems, outDir);
+  await checkPage(page, 420, problems, outDir);
+  console.log(`${page}: ${report.imgs.length} figures, ${report.maths} equations, ${problems.length} problems`);
   for (const p of problems) console.log(`  ${p}`);
   failures += problems.length;
-  await tab.close();
 }
 await browser.close();
 server.close();

@@ -30,6 +30,7 @@ pub static REPRODUCTION: Paper = Paper {
         year: 2026,
         arxiv: "none",
         official_code: "none: a template",
+        bottom_line: "One sentence that reconciles the verdicts with the chapter: what held, what did not, and why.",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
     },
     run,

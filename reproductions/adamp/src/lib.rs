@@ -30,6 +30,7 @@ pub static REPRODUCTION: Paper = Paper {
         year: 2021,
         arxiv: "2006.08217",
         official_code: "https://github.com/clovaai/AdamP (7f6f038; PyPI adamp 0.3.0)",
+        bottom_line: "The projection works as described: it fires by its rule and stops the weight norm from growing, on the toy and on a batch-normalised network; the accuracy gain does not appear in the digits miniature (its falsifier fired), and ImageNet is out of reach.",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
     },
     run,

@@ -114,7 +114,7 @@ pub fn figures(report: &mut Report, plan: &Plan, results: &Results) {
         x_log: false,
         y_log: false,
         series,
-        guides: vec![harness::Guide { y: cm, label: "CM + MDM".into() }],
+        guides: vec![harness::Guide { vertical: false, y: cm, label: "CM + MDM".into() }],
         caption: "Accuracy follows the lagged-autocorrelation contrast between the two frequencies (dashed), which is what the augmented matrix's off-diagonal blocks carry.".into(),
     });
 }

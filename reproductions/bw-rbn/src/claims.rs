@@ -353,9 +353,10 @@ fn geometry_claims(report: &mut Report) {
     report.claim(
         Claim::new(
             "G1",
-            "Geometry of the layer: T_{P→I} is an isometry (relative error < 1e-12), Exp_P(Log_P X) = X (1e-9), the Daleckii–Krein backward of sqrt, inverse sqrt, power 0.5 and log matches central differences (1e-6), so does the whole layer's backward with respect to B, M and s (1e-6), and one barycenter iteration equals pyRiemann's mean_wasserstein(maxiter=1) (1e-10).",
+            "Geometry of the layer: the transport T(P→I) is an isometry (relative error < 1e-12), Exp_P(Log_P X) = X (1e-9), the Daleckii–Krein backward of sqrt, inverse sqrt, power 0.5 and log matches central differences (1e-6), so does the whole layer's backward with respect to B, M and s (1e-6), and one barycenter iteration equals pyRiemann's mean_wasserstein(maxiter=1) (1e-10).",
             pv("BW Riemannian operators as coded in GBWBN", "official code", Provenance::Code),
         )
+        .self_check()
         .check(Check::each("g1.isometry", Rule::AtMost(G1_ISOMETRY)))
         .check(Check::each("g1.exp_log", Rule::AtMost(G1_EXP_LOG)))
         .check(Check::each("g1.dk", Rule::AtMost(G1_BACKWARD)))

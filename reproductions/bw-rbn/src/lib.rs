@@ -32,6 +32,7 @@ pub static REPRODUCTION: Paper = Paper {
         year: 2025,
         arxiv: "2504.00660",
         official_code: "https://github.com/jjscc/GBWBN (1ec32321)",
+        bottom_line: "The layer's geometry and its normalisation hold, but BW-RBN does not beat AIRM-RBN on ill-conditioned data in any of the three designs (falsifiers fired), the power deformation ties, and the learned metric helps only in part at `ci` scale and not at `full` scale.",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
     },
     run,

@@ -27,7 +27,7 @@ pub fn deviations(plan: &Plan) -> Vec<Deviation> {
             "the official code shares one lr; Adam instead of the official SGD with momentum 0.9 and weight decay 5e-2 for the Euclidean parameters, kept from the earlier runs of this chapter",
         ),
         d(
-            "(H²)^{1/2} and (K²)^{1/2}",
+            "(H²)^½ and (K²)^½",
             "the square root of H² = (I + ½ T(Log_G X))² and of the scaled K², by SVD-as-eig",
             "|H| and |K| from the eigendecompositions of H and K: the same values, but a backward that stays bounded where H or K is singular",
             "the fold of Exp_I (H singular) made the square-root backward 1/(2√λ) produce NaN gradients for M in the first run (GBW-RBN, κ = 1e5, shared design)",
@@ -35,7 +35,7 @@ pub fn deviations(plan: &Plan) -> Vec<Deviation> {
         d(
             "AIRM-RBN",
             "Brooks et al.'s SPDNetBN",
-            "centring by the one-step Karcher mean (pyRiemann's iteration from the arithmetic mean), running mean along the AIRM geodesic (momentum 0.1), learned bias B^{1/2} · B^{1/2} (initial I)",
+            "centring by the one-step Karcher mean (pyRiemann's iteration from the arithmetic mean), running mean along the AIRM geodesic (momentum 0.1), learned bias B^½ · B^½ (initial I)",
             "the same one-step statistics as the BW layer",
         ),
         d(
@@ -86,7 +86,7 @@ pub fn code_notes() -> Vec<CodeNote> {
         c(
             "jjscc/GBWBN",
             NoteKind::Note,
-            "The 'parallel transport' T_{P→I} is an isometry between tangent spaces, not the Levi-Civita transport of BW (checked in G1).",
+            "The 'parallel transport' T(P→I) is an isometry between tangent spaces, not the Levi-Civita transport of BW (checked in G1).",
             Provenance::Derived,
         ),
         c(
@@ -104,7 +104,7 @@ pub fn code_notes() -> Vec<CodeNote> {
         c(
             "jjscc/GBWBN GBWBN_SPDNet/spd/optimizers.py (SPDOptim)",
             NoteKind::Note,
-            "M and B are updated by P ← Exp^BW_P(−lr · P sym(∇) P): the AIRM Riemannian gradient followed by the BW exponential, a mixed-geometry step; reproduced as is.",
+            "M and B are updated by P ← Exp_P(−lr · P sym(∇) P): the AIRM Riemannian gradient followed by the BW exponential, a mixed-geometry step; reproduced as is.",
             Provenance::Code,
         ),
     ]

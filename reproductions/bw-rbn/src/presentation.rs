@@ -106,6 +106,10 @@ pub fn figures(report: &mut Report, plan: &Plan, results: &Results) {
                     (k, stats::mean(&a), stats::sd(&a))
                 }),
             )
+            // The title says "shared design": the points must be its accuracy metrics.
+            .from_metrics(
+                (0..plan.kappas.len()).map(|ki| run_key(SHARED.prefix, "acc", &v.key(), ki)),
+            )
         })
         .collect();
     report.figures.push(Figure {
@@ -116,7 +120,7 @@ pub fn figures(report: &mut Report, plan: &Plan, results: &Results) {
         x_log: true,
         y_log: false,
         series,
-        guides: vec![harness::Guide { y: 0.25, label: "chance".into() }],
+        guides: vec![harness::Guide { vertical: false, y: 0.25, label: "chance".into() }],
         caption: "Mean ± sd over seeds; every variant sees the same data and the same frozen BiMap per seed.".into(),
     });
 }

@@ -30,6 +30,7 @@ pub static REPRODUCTION: Paper = Paper {
         year: 2020,
         arxiv: "1909.11015",
         official_code: "https://github.com/shivram1987/diffGrad (73233ba)",
+        bottom_line: "In double precision diffGrad behaves on the notebook's functions as the paper shows, but the F2 advantage does not survive single precision, the ξ ≡ 0.5 control matches diffGrad (so the gain can be Adam at half the step), and on the digits network the two optimizers are indistinguishable; the CIFAR claim is out of reach.",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
     },
     run,

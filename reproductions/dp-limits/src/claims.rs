@@ -54,41 +54,49 @@ fn exact() -> Tol {
 /// P1: the max test against the closed-form bound.
 fn record_p1(report: &mut Report, results: &Results) {
     let (kappas, bounds) = (&results.p1_kappa, &results.p1_bound);
-    report.metric(
-        "p1.kappa",
-        "max-test κ at σ = 1/√(2 ln M), per M",
-        "",
-        kappas.clone(),
-        exact(),
-    );
-    report.metric(
-        "p1.bound",
-        "paper's bound, per M",
-        "",
-        bounds.clone(),
-        exact(),
-    );
-    report.metric(
-        "p1.margin",
-        "κ(max test) − bound, per M",
-        "",
-        kappas.iter().zip(bounds).map(|(k, b)| k - b).collect(),
-        exact(),
-    );
-    report.metric(
-        "p1.golden_diff",
-        "|κ − card value|, per M",
-        "",
-        kappas
-            .iter()
-            .zip(P1_CARD_KAPPA)
-            .map(|(k, c)| (k - c).abs())
-            .collect(),
-        Tol::Close {
-            rel: 1e-6,
-            abs: 1e-9,
-        },
-    );
+    report
+        .metric(
+            "p1.kappa",
+            "max-test κ at σ = 1/√(2 ln M), per M",
+            "",
+            kappas.clone(),
+            exact(),
+        )
+        .over("M values");
+    report
+        .metric(
+            "p1.bound",
+            "paper's bound, per M",
+            "",
+            bounds.clone(),
+            exact(),
+        )
+        .over("M values");
+    report
+        .metric(
+            "p1.margin",
+            "κ(max test) − bound, per M",
+            "",
+            kappas.iter().zip(bounds).map(|(k, b)| k - b).collect(),
+            exact(),
+        )
+        .over("M values");
+    report
+        .metric(
+            "p1.golden_diff",
+            "|κ − card value|, per M",
+            "",
+            kappas
+                .iter()
+                .zip(P1_CARD_KAPPA)
+                .map(|(k, c)| (k - c).abs())
+                .collect(),
+            Tol::Close {
+                rel: 1e-6,
+                abs: 1e-9,
+            },
+        )
+        .over("M values");
 }
 
 /// P2: Monte Carlo of α(t) and β(t).
@@ -122,7 +130,7 @@ fn record_p2(report: &mut Report, results: &Results) {
         ),
     ];
     for (key, label, values) in rows {
-        report.metric(key, label, "", values, exact());
+        report.metric(key, label, "", values, exact()).over("tests");
     }
 }
 
@@ -134,23 +142,27 @@ fn record_p3(report: &mut Report, results: &Results) {
         .zip(P3_CARD_SIGMA.iter().flatten())
         .map(|(s, card)| (s - card).abs())
         .collect();
-    report.metric(
-        "p3.sigma_needed",
-        "σ needed for κ ≤ κ₀ (rows κ₀ = 0.1, 0.05, 0.01; columns M)",
-        "",
-        needed.clone(),
-        Tol::rel(1e-7),
-    );
-    report.metric(
-        "p3.golden_diff",
-        "|σ − card value|",
-        "",
-        diffs,
-        Tol::Close {
-            rel: 1e-4,
-            abs: 1e-9,
-        },
-    );
+    report
+        .metric(
+            "p3.sigma_needed",
+            "σ needed for κ ≤ κ₀ (rows κ₀ = 0.1, 0.05, 0.01; columns M)",
+            "",
+            needed.clone(),
+            Tol::rel(1e-7),
+        )
+        .over("(κ₀, M) pairs");
+    report
+        .metric(
+            "p3.golden_diff",
+            "|σ − card value|",
+            "",
+            diffs,
+            Tol::Close {
+                rel: 1e-4,
+                abs: 1e-9,
+            },
+        )
+        .over("(κ₀, M) pairs");
 }
 
 /// P4: accuracy per σ, and paired z of its changes.
@@ -189,13 +201,15 @@ fn record_p4(report: &mut Report, plan: &Plan, results: &Results) {
         vec![paired_z(accs[1], accs[plan.p4_sigmas.len()])],
         z_tol,
     );
-    report.metric(
-        "p4.increase_z",
-        "mean accuracy change to the next σ, in standard errors (paired over seeds)",
-        "",
-        inc_z,
-        z_tol,
-    );
+    report
+        .metric(
+            "p4.increase_z",
+            "mean accuracy change to the next σ, in standard errors (paired over seeds)",
+            "",
+            inc_z,
+            z_tol,
+        )
+        .over("σ steps");
 }
 
 /// P5: GDP closed form against numerical maximisation.
@@ -245,6 +259,7 @@ fn claims_bounds(report: &mut Report, plan: &Plan) {
             "Monte Carlo estimates of the max test's α(t) and β(t) (M = 100, σ = 1/√(2 ln M), three thresholds) agree with the closed forms within 3 standard errors.",
             pv("α(t) = 1 − Φ(t/σ)^M, β(t) = Φ((t − 1)/σ) Φ(t/σ)^(M−1)", "card's reconstruction of the bound", Provenance::Derived),
         )
+        .self_check()
         .check(Check::each("p2.z", Rule::AtMost(P2_MAX_Z)))
         .settings(&[plan.p2_m, 1.0, 2.0]),
     );
@@ -289,6 +304,7 @@ fn claims_gdp_poisson(report: &mut Report, plan: &Plan) {
             "For Gaussian DP, κ(G_μ) = (2Φ(μ/2) − 1)/√2 equals a numerical maximisation of (1 − α − G_μ(α))/√2 to 1e-10 (μ ∈ {0.5, 1, 2, 4}).",
             pv("κ(G_μ) = (2Φ(μ/2) − 1)/√2 at α = Φ(−μ/2)", "card, derived", Provenance::Derived),
         )
+        .self_check()
         .check(Check::each("p5.kappa_diff", Rule::AtMost(P5_TOL)))
         .settings(&plan.p5_mus)
         .settings(&[1.0, 2.0]),

@@ -127,7 +127,7 @@ fn kappa_figure(curve: &[(f64, f64, f64)]) -> Figure {
             Series::new("max test (here)", curve.iter().map(|&(m, kappa, _)| (m, kappa))),
             Series::new("paper's bound", curve.iter().map(|&(m, _, bound)| (m, bound))).dashed(),
         ],
-        guides: vec![harness::Guide {
+        guides: vec![harness::Guide { vertical: false,
             y: 1.0 / 8f64.sqrt(),
             label: "1/√8, the bound's limit".into(),
         }],

@@ -244,6 +244,8 @@ pub fn claims(report: &mut Report, results: &Results) {
             "Optimizer correctness: on f(Y) = −‖AᵀY‖²_F (d = 20, n = 30, k = 4; lr 0.1, momentum 0.9, fixed before running) RSGD reaches the top-k left singular subspace (largest principal angle < 1e-6 after 500 steps); QR leaves ‖YᵀY − I‖ < 1e-12; one step equals pymanopt's Grassmann exponential (projectors within 1e-12).",
             pv("class subspaces optimised by Riemannian SGD on the Grassmannian", "abstract", Provenance::Abstract),
         )
+        .registration_error("the registered horizon is too short for the eigengap of this problem: the optimizer matches pymanopt and converges, but reaches the float32 floor only after several times the horizon.")
+        .self_check()
         .check(Check::each("c1.final_angle", Rule::AtMost(C1_MAX_ANGLE)))
         .check(Check::each("c1.orth", Rule::AtMost(C1_F64)))
         .check(Check::each("c1.pymanopt", Rule::AtMost(C1_F64)))

@@ -31,6 +31,7 @@ pub static REPRODUCTION: Paper = Paper {
         year: 2023,
         arxiv: "2308.01547",
         official_code: "https://github.com/innerlee/GCR (6e614850)",
+        bottom_line: "The Grassmann optimizer passes some of its checks but not all, and neither the variability claim nor the transfer claim reproduces in the digits miniature (their falsifiers fired); ImageNet is out of reach.",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
     },
     run,

@@ -58,7 +58,7 @@ pub fn code_notes() -> Vec<CodeNote> {
         c(
             "innerlee/GCR gcr/rsgd.py",
             NoteKind::Note,
-            "OPT_ITER, LR_FACTOR and REORTH_STEP are module globals shared by all optimizer instances.",
+            "`OPT_ITER`, `LR_FACTOR` and `REORTH_STEP` are module globals shared by all optimizer instances.",
             Provenance::Code,
         ),
         c(

@@ -60,7 +60,7 @@ pub fn figures(report: &mut Report, results: &Results) {
         x_log: false,
         y_log: true,
         series: vec![Series::new("RSGD, lr 0.1, momentum 0.9", results.angles.iter().enumerate().map(|(i, &a)| ((i + 1) as f64, a.max(1e-12))))],
-        guides: vec![harness::Guide { y: 1e-6, label: "1e-6".into() }],
+        guides: vec![harness::Guide { vertical: false, y: 1e-6, label: "1e-6".into() }],
         caption: "Linear convergence to the top singular subspace at a rate set by the eigengap, until float32 parameters set the floor near 2e-7; the registered check is at step 500.".into(),
     });
     // x: the subspace dimension k, 0 for the softmax head; runs with an undefined value left out.

@@ -68,14 +68,14 @@ fn record_quadratic(report: &mut Report, results: &Results) {
     let q = &results.quadratic;
     report.metric(
         "l4.mc",
-        "Monte Carlo E‖x_{T+1}‖², T = 8, 64, 512",
+        "Monte Carlo E‖x(T+1)‖², T = 8, 64, 512",
         "",
         q.iter().map(|v| v.mc).collect(),
         Tol::rel(1e-3),
     );
     report.metric(
         "l4.exact",
-        "exact E‖x_{T+1}‖² from the recursion",
+        "exact E‖x(T+1)‖² from the recursion",
         "",
         q.iter().map(|v| v.exact).collect(),
         Tol::rel(1e-12),
@@ -106,8 +106,8 @@ pub fn claims(report: &mut Report) {
     report.claim(
         Claim::new(
             "L1",
-            "Lipschitz convex (f = ‖x‖₁ on R¹⁰, Gaussian noise σ = 1, η_t = 1/√T, unconstrained): the log-log slope of E f(x_{T+1}) against T lies in [−0.6, −0.4]; falsified if gap·√T/log T grows (fitted exponent above 0.05).",
-            unverified("E[F(x_{T+1}) − F*] = O((G + σ) D log T / √T)"),
+            "Lipschitz convex (f = ‖x‖₁ on R¹⁰, Gaussian noise σ = 1, η_t = 1/√T, unconstrained): the log-log slope of E f(x(T+1)) against T lies in [−0.6, −0.4]; falsified if gap·√T/log T grows (fitted exponent above 0.05).",
+            unverified("E[F(x(T+1)) − F*] = O((G + σ) D log T / √T)"),
         )
         .check(Check::each(&key("l1", "slope"), Rule::Between(L1_SLOPE.0, L1_SLOPE.1)))
         .check(Check::each(&key("l1", "slope_se"), Rule::AtMost(MAX_SLOPE_SE)).control())
@@ -140,13 +140,14 @@ pub fn claims(report: &mut Report) {
     report.claim(
         Claim::new(
             "L4",
-            "Simulator check: on a quadratic, the Monte Carlo E‖x_{T+1}‖² of linear SGD matches the exact second-moment recursion within 3 standard errors.",
+            "Simulator check: on a quadratic, the Monte Carlo E‖x(T+1)‖² of linear SGD matches the exact second-moment recursion within 3 standard errors.",
             PaperValue {
-                value: "E x_{t+1}² = (1 − η_t a)² E x_t² + η_t² σ²".into(),
+                value: "E x(t+1)² = (1 − η_t a)² E x_t² + η_t² σ²".into(),
                 source: "card, derived".into(),
                 provenance: Provenance::Derived,
             },
         )
+        .self_check()
         .check(Check::each("l4.z", Rule::AtMost(L4_MAX_Z)))
         .settings(&[1.0]),
     );

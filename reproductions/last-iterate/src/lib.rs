@@ -31,6 +31,7 @@ pub static REPRODUCTION: Paper = Paper {
         year: 2024,
         arxiv: "2312.08531",
         official_code: "none (theory paper)",
+        bottom_line: "The simulated last iterate decays with the exponents of T that the card's rate table gives, in all three settings; only the exponents are tested, not the theorems' constants (which are marked unverified).",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
     },
     run,

@@ -87,7 +87,7 @@ fn figure(curves: &[(&str, &GapCurve, f64)]) -> Figure {
     }
     Figure {
         key: "rates".into(),
-        title: "Last-iterate gap E f(x_{T+1}) − f* against the horizon T".into(),
+        title: "Last-iterate gap E f(x(T+1)) − f* against the horizon T".into(),
         x_label: "T".into(),
         y_label: "mean gap".into(),
         x_log: true,

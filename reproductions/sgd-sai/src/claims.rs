@@ -117,14 +117,14 @@ fn record_task(report: &mut Report, results: &Results) {
     let task = &results.task;
     report.metric(
         "task.floor",
-        "entropy rate of the chain (loss floor, nats/token)",
+        "entropy rate of the chain (loss floor, per token)",
         "nats",
         vec![task.floor],
         Tol::rel(1e-2),
     );
     report.metric(
         "task.bigram",
-        "loss of the best bigram predictor H(x_t | x_{t−1}) (no use of the token two back)",
+        "loss of the best bigram predictor H(x_t | x_(t−1)) (no use of the token two back)",
         "nats",
         vec![task.bigram],
         Tol::rel(1e-2),
@@ -287,13 +287,15 @@ fn record_s1(report: &mut Report, results: &Results, best: &[Best]) {
         .collect();
     let first = &snr_run.snr[0];
     let across = stats::max(first) / stats::min(first);
-    report.metric(
-        "s1.within",
-        "per tensor: max/min of the g-SNR over training (best SGD-SaI run)",
-        "",
-        within.clone(),
-        Tol::Close { rel: 0.1, abs: 0.0 },
-    );
+    report
+        .metric(
+            "s1.within",
+            "per tensor: max/min of the g-SNR over training (best SGD-SaI run)",
+            "",
+            within.clone(),
+            Tol::Close { rel: 0.1, abs: 0.0 },
+        )
+        .over("tensors");
     report.metric(
         "s1.across",
         "max/min of the g-SNR across tensors at step 0",
@@ -352,7 +354,7 @@ fn record_memory(report: &mut Report, results: &Results) {
     let saving = vec![gib(GPT2_XL_PARAMS), gib(LLAMA2_7B_PARAMS)];
     report.metric(
         "s5.saving_gib",
-        "AdamW − SGD-SaI state, fp32, GiB: GPT-2 XL, Llama-2-7B (tensor-count term ≈ 0)",
+        "AdamW − SGD-SaI state, fp32: GPT-2 XL, Llama-2-7B (tensor-count term ≈ 0)",
         "GiB",
         saving.clone(),
         Tol::rel(1e-9),
@@ -428,6 +430,7 @@ fn scaling_and_memory_claims(report: &mut Report) {
             "The g-SNR is at least √(N − 1) for every tensor (exact identity gsnr = √(N−1)·√(1 + Nμ²/Σ(g−μ)²)).",
             pv("gsnr ≥ √(N − 1)", "card, derived", Provenance::Derived),
         )
+        .self_check()
         .check(Check::each("s3.gsnr_over_sqrtn", Rule::AtLeast(1.0 - 1e-6)))
         .settings(&[1.0]),
     );
@@ -451,6 +454,7 @@ fn scaling_and_memory_claims(report: &mut Report) {
                 Provenance::Abstract,
             ),
         )
+        .self_check()
         .check(Check::each("s4.sai_excess", Rule::Between(0.0, 0.0)))
         .check(Check::each("s4.adamw_excess", Rule::Between(0.0, 0.0))),
     );

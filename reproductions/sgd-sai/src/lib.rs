@@ -30,6 +30,7 @@ pub static REPRODUCTION: Paper = Paper {
         year: 2024,
         arxiv: "2412.11768",
         official_code: "https://github.com/AnonymousAlethiometer/SGD_SaI (e213080; PyPI sgd-sai 1.0.3)",
+        bottom_line: "At `ci` scale the g-SNR is stable and the optimizer state is as small as stated, and SGD-SaI beats momentum SGD on the tiny transformer but not AdamW (S2's falsifier fired) and is not flatter over the learning-rate grid; the `full`-scale task was not learned, so the trained-model claims are inconclusive there.",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
     },
     run,

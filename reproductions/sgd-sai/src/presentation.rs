@@ -51,16 +51,22 @@ fn best_table(report: &mut Report) {
     report.tables.push(Table {
         key: "best".into(),
         title: "Best of each grid (validation loss: mean ± sd over seeds)".into(),
-        columns: ["optimizer", "validation loss", "lr, wd"]
-            .map(String::from)
-            .to_vec(),
+        columns: [
+            "optimizer",
+            "validation loss",
+            "best lr",
+            "best weight decay",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: ARMS
             .iter()
             .map(|a| {
                 vec![
                     Cell::text(a.label()),
                     Cell::metric(&best_key(*a)),
-                    Cell::metric(&best_lr_key(*a)),
+                    Cell::value(&best_lr_key(*a), 0),
+                    Cell::value(&best_lr_key(*a), 1),
                 ]
             })
             .collect(),
@@ -100,8 +106,8 @@ fn grid_figure(report: &mut Report, best: &[crate::claims::Best]) {
         y_log: false,
         series,
         guides: vec![
-            harness::Guide { y: floor, label: "entropy rate (floor)".into() },
-            harness::Guide { y: chance, label: "uniform prediction".into() },
+            harness::Guide { vertical: false, y: floor, label: "entropy rate (floor)".into() },
+            harness::Guide { vertical: false, y: chance, label: "uniform prediction".into() },
         ],
         caption: "Each arm at its best weight decay. SGD-SaI and SGDM share the x grid (the code's convention); AdamW has its own.".into(),
     });

@@ -216,17 +216,20 @@ fn record_seed0(report: &mut Report, plan: &Plan, results: &Results) {
     let converged = [
         (
             "seed0.sgd_converged",
-            "SGD converged (1 = yes), per η",
+            "SGD converged, per η",
             col(&|p| flag(p.0.converged)),
         ),
         (
             "seed0.gd_converged",
-            "GD converged (1 = yes), per η",
+            "GD converged, per η",
             col(&|p| flag(p.1.converged)),
         ),
     ];
     for (key, label, values) in converged {
-        report.metric(key, label, "", values, Tol::Exact);
+        report
+            .metric(key, label, "", values, Tol::Exact)
+            .over("learning rates")
+            .flag();
     }
     let measured = [
         (

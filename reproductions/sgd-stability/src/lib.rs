@@ -30,6 +30,7 @@ pub static REPRODUCTION: Paper = Paper {
         year: 2023,
         arxiv: "2305.17490",
         official_code: "none",
+        bottom_line: "The trace bound and its batch-size caveat hold exactly, and SGD respects the bound on the diagonal network; the GD-side and generalisation comparisons are inconclusive, because a control they need did not hold (named in the claims table).",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
     },
     run,

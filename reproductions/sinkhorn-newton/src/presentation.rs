@@ -14,9 +14,11 @@ pub fn figures(report: &mut Report, plan: &Plan, results: &Results) {
         &results.low,
         plan.cfg.target,
     ));
-    report
-        .figures
-        .push(mass_figure(&results.main, &results.low));
+    report.figures.push(mass_figure(
+        &results.main,
+        &results.low,
+        plan.cfg.lambda_times_n,
+    ));
 }
 
 /// Paper-versus-here table.
@@ -102,13 +104,13 @@ fn convergence_figure(main: &[InstanceRun], low: &[InstanceRun], target: f64) ->
             Series::new("Sinkhorn, η = 300", thin(&b.sinkhorn.errors, 300)),
             Series::new("SNS, η = 300", thin(&b.sns.errors, 300)),
         ],
-        guides: vec![Guide { y: target, label: "target 1e-10".into() }],
+        guides: vec![Guide { vertical: false, y: target, label: "target 1e-10".into() }],
         caption: "First seed of each setting. SNS leaves Sinkhorn after 20 iterations; on the log axis the Newton stage is the near-vertical drop.".into(),
     }
 }
 
 /// Top-k mass fraction of M against the budget k / n (first seed).
-fn mass_figure(main: &[InstanceRun], low: &[InstanceRun]) -> Figure {
+fn mass_figure(main: &[InstanceRun], low: &[InstanceRun], budget: f64) -> Figure {
     let curve = |r: &InstanceRun| {
         r.mass_curve
             .iter()
@@ -126,12 +128,17 @@ fn mass_figure(main: &[InstanceRun], low: &[InstanceRun]) -> Figure {
             Series::new("η = 1200", curve(&main[0])),
             Series::new("η = 300", curve(&low[0])),
         ],
-        guides: vec![Guide {
-            y: 1.0 - S2_MIN_MASS,
-            label: "S2 threshold (1%)".into(),
-        }],
+        guides: vec![
+            Guide::at_y(1.0 - S2_MIN_MASS, "S2 threshold (1%)"),
+            Guide::at_x(budget, "SNS's budget λn"),
+        ],
         caption: format!(
-            "The card's budget is λn = 2 (8n entries of (2n)²); MASS_BUDGETS = {MASS_BUDGETS:?}."
+            "The card's budget is λn = 2 (8n entries of (2n)²); the curves are evaluated at λn = {}.",
+            MASS_BUDGETS
+                .iter()
+                .map(|b| harness::numbers::fmt(*b))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }

@@ -283,6 +283,7 @@ fn claims_n4_n6(report: &mut Report, plan: &Plan) {
             "Beyond λ = √2 (mini-toy, λ ∈ {1.5, 2, 2.5}) no weight ratio certifies (best α* ≤ 0 over the code's grid) and gradient play diverges (log10 of the norm's growth ≥ 6 within the run); falsified if SGN certifies or the norm does not grow at all.",
             derived("SGN feasible iff μ1 μ2 > L12 L21, i.e. λ < √2 here; tight, since eig(H) = 1 ± λ√(ab)", "card"),
         )
+        .registration_error("our divergence criterion (a norm growth of at least 10⁶ in the registered number of Euler steps) was too strict: the iterates do diverge, exponentially but slowly, and fall just short of it at the first coupling past the boundary.")
         .check(Check::each("n4.best_alpha", Rule::AtMost(0.0)))
         .check(Check::each("n4.log10_growth", Rule::AtLeast(N4_MIN_LOG10_GROWTH)))
         .check(Check::each("n4.best_alpha", Rule::AtLeast(0.0)).tie_within(ROUNDING).falsifier())
@@ -296,6 +297,7 @@ fn claims_n4_n6(report: &mut Report, plan: &Plan) {
             "Escape versus trap (mini-toy, λ = 1, w = (1, 200), Euler h = 5e-4, 3000 steps from (0.15, −0.15)): the Euclidean norm peaks at 3.19 ± 0.01 times its start while the M-norm decreases at every step, ending at 0.239 ± 0.001.",
             derived("peak 3.19×, final M-norm 0.239", "card, re-computed from the official settings"),
         )
+        .registration_error("the card's golden value for the final M-norm ratio is the ratio of squared norms; against the norm itself the check would hold (see the chapter).")
         .check(Check::each("n5.euclid_peak", Rule::Between(N5_PEAK.0 - N5_PEAK.1, N5_PEAK.0 + N5_PEAK.1)))
         .check(Check::each("n5.m_final", Rule::Between(N5_FINAL.0 - N5_FINAL.1, N5_FINAL.0 + N5_FINAL.1)))
         .check(Check::each("n5.m_max_step_ratio", Rule::AtMost(1.0)))
@@ -315,6 +317,7 @@ fn claims_n4_n6(report: &mut Report, plan: &Plan) {
             "The card's golden values for the mini-toy (thresholds, α*, β, h_SGN, the true Euler threshold and the timescale band at λ = 1) are reproduced to 0.15%.",
             derived("λ < 0.199; λ < √2; α* = 0.2929; β = 1.7071; h_SGN = 0.2010; h_true = 1.1716; band (34.3, 1165.7)", "card"),
         )
+        .self_check()
         .check(Check::each("n6.rel_diff", Rule::AtMost(GOLDEN_REL)))
         .settings(&[1.0]),
     );

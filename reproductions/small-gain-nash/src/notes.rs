@@ -30,7 +30,7 @@ pub fn code_notes() -> Vec<CodeNote> {
     vec![CodeNote {
         location: "AashVed/SmallGainNash @ 451dfcd".into(),
         kind: NoteKind::Note,
-        finding: "No discrepancy found in the files read (quadratic_phase.py, LQ_GAMES/*). The RK4 constant C₄ = 2.5 is a heuristic, not a proved bound.".into(),
+        finding: "No discrepancy found in the files read (quadratic_phase.py, `LQ_GAMES/*`). The RK4 constant C₄ = 2.5 is a heuristic, not a proved bound.".into(),
         provenance: Provenance::Secondary,
     }]
 }

@@ -60,7 +60,7 @@ fn phase_figure(rows: &[PhaseRow]) -> Figure {
             s("SGN margin α* (searched weights)", &|r| r.alpha),
             s("true constant in the SGN metric", &|r| r.alpha_true).dashed(),
         ],
-        guides: vec![harness::Guide { y: 0.0, label: "certificate boundary".into() }],
+        guides: vec![harness::Guide { vertical: false, y: 0.0, label: "certificate boundary".into() }],
         caption: "Euclidean monotonicity is lost at λ ≈ 0.2; the SGN margin stays positive up to λ = √2, where the game itself stops being stable.".into(),
     }
 }
