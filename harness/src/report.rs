@@ -710,6 +710,56 @@ impl Report {
         self
     }
 
+    /// The value a figure's source names: `key` (the metric's mean) or `key[i]` (one value).
+    pub fn source_value(&self, source: &str) -> Option<f64> {
+        match source.strip_suffix(']').and_then(|s| s.rsplit_once('[')) {
+            Some((key, i)) => self.get(key)?.values.get(i.parse::<usize>().ok()?).copied(),
+            None => Some(self.get(source)?.mean()),
+        }
+    }
+
+    /// A paper-versus-here figure: one point per quantity at (the paper's number, the value
+    /// measured here), named with the paper value's tag, and the dashed line "here = paper". Each
+    /// point declares its source (`key` or `key[i]`), so the build checks it plots what it says.
+    pub fn paper_vs_here(
+        &self,
+        key: &str,
+        title: &str,
+        log: bool,
+        points: &[(&str, f64, Provenance, &str)],
+    ) -> Figure {
+        let mut series: Vec<Series> = points
+            .iter()
+            .filter_map(|(label, paper, tag, source)| {
+                let (paper, source) = (*paper, *source);
+                let here = self.source_value(source)?;
+                Some(
+                    Series::new(&format!("{label} {}", tag.tag()), [(paper, here)])
+                        .from_metrics([source.to_string()]),
+                )
+            })
+            .collect();
+        let values = points
+            .iter()
+            .map(|p| p.1)
+            .chain(points.iter().filter_map(|p| self.source_value(p.3)));
+        let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
+        series.push(Series::new("here = paper", [(lo, lo), (hi, hi)]).dashed());
+        Figure {
+            key: key.into(),
+            title: title.into(),
+            x_label: "the paper's number".into(),
+            y_label: "measured here".into(),
+            x_log: log,
+            y_log: log,
+            series,
+            guides: Vec::new(),
+            caption: "Each point is one quantity the paper reports, at (the paper's number, the value measured here); on the dashed line the two agree.".into(),
+        }
+    }
+
     /// Figures whose series declare a source ([`Series::from_metrics`]) but plot other values:
     /// one line per mismatch, naming figure, series and point.
     pub fn figure_source_mismatches(&self) -> Vec<String> {
@@ -722,14 +772,13 @@ impl Report {
                     continue;
                 }
                 for (p, key) in s.points.iter().zip(&s.source) {
-                    let Some(m) = self.get(key) else {
+                    let Some(mean) = self.source_value(key) else {
                         out.push(format!(
                             "figure {}, series {:?}: no metric {key}",
                             fig.key, s.name
                         ));
                         continue;
                     };
-                    let mean = m.mean();
                     if (p[1] - mean).abs() > 1e-9 * mean.abs().max(1e-12) {
                         out.push(format!(
                             "figure {}, series {:?}: the point at x = {} plots {} but its declared source {key} has mean {}",
@@ -852,6 +901,43 @@ fn evaluate(check: &mut Check, metrics: &BTreeMap<String, Vec<f64>>) -> Result<(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_figure_that_plots_other_data_than_it_declares_is_reported() {
+        let mut r = Report::default();
+        r.metric("shared.acc", "acc", "", vec![0.5, 0.7], Tol::Exact);
+        r.metric("card.acc", "acc", "", vec![1.0, 1.0], Tol::Exact);
+        let fig = |y: f64| Figure {
+            key: "accuracy".into(),
+            title: "shared design".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            x_log: false,
+            y_log: false,
+            series: vec![Series::new("a", [(1.0, y)]).from_metrics(["shared.acc".to_string()])],
+            guides: vec![],
+            caption: String::new(),
+        };
+        r.figures.push(fig(0.6));
+        assert!(r.figure_source_mismatches().is_empty());
+        r.figures[0] = fig(1.0);
+        let wrong = r.figure_source_mismatches();
+        assert!(
+            wrong[0].contains("declared source shared.acc has mean 0.6"),
+            "{wrong:?}"
+        );
+        assert_eq!(r.source_value("shared.acc[1]"), Some(0.7));
+        let pv = r.paper_vs_here(
+            "pvh",
+            "t",
+            false,
+            &[("acc", 0.65, Provenance::Paper, "shared.acc[0]")],
+        );
+        r.figures = vec![pv];
+        assert!(r.figure_source_mismatches().is_empty());
+        assert_eq!(r.figures[0].series[0].points, vec![[0.65, 0.5]]);
+    }
+
     use super::*;
 
     fn paper() -> PaperValue {

@@ -2,7 +2,7 @@
 
 use crate::claims::{L1_SLOPE, L2_SLOPE, L3_SLOPE, SETTING_NAMES, key};
 use crate::experiment::{GapCurve, Results};
-use harness::{Cell, Figure, Report, Series, Table};
+use harness::{Cell, Figure, Provenance, Report, Series, Table};
 
 pub fn tables(report: &mut Report) {
     report.tables.push(Table {
@@ -62,6 +62,32 @@ pub fn figures(report: &mut Report, results: &Results) {
         (SETTING_NAMES[1], &c[1].curve, -1.0),
         (SETTING_NAMES[2], &c[2].curve, -1.0 / 3.0),
     ]));
+    let slopes = report.paper_vs_here(
+        "paper-vs-here",
+        "Exponent of T: the rate table's order against the fitted slope",
+        false,
+        &[
+            (
+                "L1, Lipschitz convex",
+                -0.5,
+                Provenance::Unverified,
+                "l1.slope",
+            ),
+            (
+                "L2, strongly convex",
+                -1.0,
+                Provenance::Unverified,
+                "l2.slope",
+            ),
+            (
+                "L3, heavy-tailed",
+                -1.0 / 3.0,
+                Provenance::Unverified,
+                "l3.slope",
+            ),
+        ],
+    );
+    report.figures.push(slopes);
 }
 
 /// Mean gap against T on log-log axes with ±3 SE bands and the predicted slope.

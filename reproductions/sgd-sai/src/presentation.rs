@@ -4,7 +4,7 @@
 use crate::claims::{best_key, best_lr_key, best_settings, grid_key, snr_run};
 use crate::experiment::{ADAMW_LRS, ARMS, Plan, Results, SGD_LRS, WDS, lrs};
 use crate::method::{Arm, Run};
-use harness::{Cell, Figure, Report, Series, Table};
+use harness::{Cell, Figure, Provenance, Report, Series, Table};
 
 pub fn tables(report: &mut Report) {
     grid_table(report);
@@ -82,6 +82,21 @@ pub fn figures(report: &mut Report, plan: &Plan, results: &Results) {
         snr_run(results, &best),
         plan.train.snr_every,
     );
+    let stated = report.paper_vs_here(
+        "paper-vs-here",
+        "Optimizer state saved over AdamW: stated against recomputed (GiB)",
+        true,
+        &[
+            ("GPT-2 XL", 5.93, Provenance::Abstract, "s5.saving_gib[0]"),
+            (
+                "Llama-2-7B",
+                25.15,
+                Provenance::Abstract,
+                "s5.saving_gib[1]",
+            ),
+        ],
+    );
+    report.figures.push(stated);
 }
 
 fn grid_figure(report: &mut Report, best: &[crate::claims::Best]) {

@@ -2,7 +2,7 @@
 
 use crate::claims::{S2_MIN_MASS, eta_key};
 use crate::experiment::{InstanceRun, MASS_BUDGETS, Plan, Results};
-use harness::{Cell, Figure, Guide, Report, Series, Stat, Table};
+use harness::{Cell, Figure, Guide, Provenance, Report, Series, Stat, Table};
 
 pub fn tables(report: &mut Report, plan: &Plan) {
     report.tables.push(paper_table(plan));
@@ -19,6 +19,28 @@ pub fn figures(report: &mut Report, plan: &Plan, results: &Results) {
         &results.low,
         plan.cfg.lambda_times_n,
     ));
+    let main = |name: &str| eta_key(plan.eta_main, name);
+    let (total, newton, sinkhorn) = (
+        main("sns_iters"),
+        main("sns_newton_iters"),
+        main("sinkhorn_iters"),
+    );
+    let iterations = report.paper_vs_here(
+        "paper-vs-here",
+        "Iterations at η = 1200: the paper (n = 500) against this run",
+        true,
+        &[
+            ("SNS, total", 29.0, Provenance::Secondary, &total),
+            ("SNS, Newton steps", 9.0, Provenance::Secondary, &newton),
+            (
+                "Sinkhorn (capped here)",
+                56_199.0,
+                Provenance::Secondary,
+                &sinkhorn,
+            ),
+        ],
+    );
+    report.figures.push(iterations);
 }
 
 /// Paper-versus-here table.
