@@ -381,7 +381,8 @@ pub const PRESENTATION_ONLY: &[&str] = &[
 ];
 
 /// SHA-256 of everything a result depends on: the reproduction crate's files,
-/// [`SHARED_INPUTS`] less [`PRESENTATION_ONLY`], `Cargo.lock`, the scale, the seed and the device.
+/// [`SHARED_INPUTS`] less [`PRESENTATION_ONLY`], the crate's dependency closure in `Cargo.lock`
+/// ([`lock_closure`]), the scale, the seed and the device.
 pub fn input_hash(root: &Path, meta: &Meta, scale: Scale, seed: u64, device: &str) -> String {
     let mut h = Sha256::new();
     let mut dirs = vec![crate_dir_under(root, meta)];
@@ -408,7 +409,7 @@ pub fn input_hash(root: &Path, meta: &Meta, scale: Scale, seed: u64, device: &st
             }
         }
     }
-    h.update(file_sha256(&root.join("Cargo.lock")).as_bytes());
+    h.update(lock_closure(&root.join("Cargo.lock"), meta.id).as_bytes());
     h.update(format!("|{scale}|{seed}|{device}").as_bytes());
     hex(&h.finalize())
 }
@@ -442,6 +443,93 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
+}
+
+/// Hex SHA-256 of the `Cargo.lock` entries a package depends on, itself included, transitively
+/// (dev-dependencies too: the lock does not tell them apart). Adding a paper, or changing another
+/// paper's dependencies, changes the root package's entry and that paper's, not this closure, so
+/// it does not mark every record stale. A package not in the lock (a test's fake paper) hashes
+/// the whole file.
+pub fn lock_closure(lock: &Path, package: &str) -> String {
+    let Ok(text) = std::fs::read_to_string(lock) else {
+        return "missing".into();
+    };
+    let packages = lock_packages(&text);
+    let Some(start) = packages.iter().position(|p| p.name == package) else {
+        return hex(&Sha256::digest(text.as_bytes()));
+    };
+    let mut seen = vec![false; packages.len()];
+    let mut stack = vec![start];
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        for dep in &packages[i].dependencies {
+            // "name", "name version" or "name version (source)".
+            let mut parts = dep.split_whitespace();
+            let name = parts.next().unwrap_or("");
+            let version = parts.next();
+            let found = packages
+                .iter()
+                .position(|p| p.name == name && version.is_none_or(|v| p.version == v));
+            if let Some(j) = found {
+                stack.push(j);
+            }
+        }
+    }
+    let mut h = Sha256::new();
+    for (p, _) in packages.iter().zip(&seen).filter(|(_, s)| **s) {
+        h.update(p.block.as_bytes());
+        h.update([0]);
+    }
+    hex(&h.finalize())
+}
+
+/// One `[[package]]` block of a `Cargo.lock`: its text and the fields the closure needs.
+struct LockPackage {
+    name: String,
+    version: String,
+    dependencies: Vec<String>,
+    block: String,
+}
+
+/// The `[[package]]` blocks of a `Cargo.lock` (its format is TOML written by Cargo in one fixed
+/// shape: `key = "value"` lines and a `dependencies = [ … ]` list, one quoted entry per line).
+fn lock_packages(text: &str) -> Vec<LockPackage> {
+    let quoted = |line: &str| {
+        line.split_once('=')
+            .map(|(_, v)| v.trim().trim_matches('"').to_string())
+    };
+    text.split("[[package]]")
+        .skip(1)
+        .map(|block| {
+            let block = block.split("\n[").next().unwrap_or(block);
+            let mut p = LockPackage {
+                name: String::new(),
+                version: String::new(),
+                dependencies: Vec::new(),
+                block: block.trim().to_string(),
+            };
+            let mut in_deps = false;
+            for line in block.lines().map(str::trim) {
+                if in_deps {
+                    if line.starts_with(']') {
+                        in_deps = false;
+                    } else {
+                        p.dependencies
+                            .push(line.trim_end_matches(',').trim_matches('"').to_string());
+                    }
+                } else if line.starts_with("name =") {
+                    p.name = quoted(line).unwrap_or_default();
+                } else if line.starts_with("version =") {
+                    p.version = quoted(line).unwrap_or_default();
+                } else if line.starts_with("dependencies = [") {
+                    in_deps = !line.ends_with(']');
+                }
+            }
+            p
+        })
+        .collect()
 }
 
 /// Hex SHA-256 of a file, or `missing`.
@@ -579,6 +667,39 @@ mod tests {
             let e = load(&dir, "v", Scale::Ci).unwrap_err().to_string();
             assert!(e.contains(&format!("schema version {v},")), "{e}");
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_lock_hash_covers_the_dependency_closure_only() {
+        let dir = std::env::temp_dir().join(format!("repro-lock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let lock = |extra: &str, dep_version: &str| {
+            format!(
+                "version = 4\n\n[[package]]\nname = \"paper\"\nversion = \"0.1.0\"\ndependencies = [\n \"dep\",\n \"shared 1.0.0\",\n]\n\n\
+                 [[package]]\nname = \"dep\"\nversion = \"{dep_version}\"\n\n\
+                 [[package]]\nname = \"shared\"\nversion = \"1.0.0\"\n\n\
+                 [[package]]\nname = \"shared\"\nversion = \"2.0.0\"\n{extra}"
+            )
+        };
+        let path = dir.join("Cargo.lock");
+        let hash = |text: String| {
+            std::fs::write(&path, text).unwrap();
+            lock_closure(&path, "paper")
+        };
+        let base = hash(lock("", "0.2.0"));
+        // A new package elsewhere, or another version of a dependency's name: unchanged.
+        assert_eq!(
+            base,
+            hash(lock(
+                "\n[[package]]\nname = \"new-paper\"\nversion = \"0.1.0\"\n",
+                "0.2.0"
+            ))
+        );
+        // A dependency of the closure changes: changed.
+        assert_ne!(base, hash(lock("", "0.3.0")));
+        // An unknown package hashes the whole file.
+        assert_ne!(lock_closure(&path, "fake"), base);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
