@@ -358,14 +358,17 @@ pub fn save_fallback(file: &ResultFile) -> Result<PathBuf, StoreError> {
     Ok(path)
 }
 
-/// What every result depends on besides its own crate: the kernels' code, CUDA sources, vendored
-/// data and golden fixtures, and the harness's code.
-pub const SHARED_INPUTS: &[&str] = &[
+/// What every result depends on besides its own crate and the kernels it uses
+/// ([`kernels_inputs`]): the harness's code.
+pub const SHARED_INPUTS: &[&str] = &["harness/src"];
+
+/// Where the kernels' sources and the files they include live; every change under them counts
+/// for the git "dirty" flag, while the hash counts only the files a crate uses.
+pub const KERNELS_DIRS: &[&str] = &[
     "kernels/src",
     "kernels/cuda",
     "kernels/data",
     "kernels/fixtures",
-    "harness/src",
 ];
 
 /// Harness files that only present results (book, figures, math, snapshots, progress, this
@@ -381,18 +384,23 @@ pub const PRESENTATION_ONLY: &[&str] = &[
 ];
 
 /// SHA-256 of everything a result depends on: the reproduction crate's files,
-/// [`SHARED_INPUTS`] less [`PRESENTATION_ONLY`], the crate's dependency closure in `Cargo.lock`
+/// [`SHARED_INPUTS`] less [`PRESENTATION_ONLY`], the kernels files it uses ([`kernels_inputs`]), the crate's dependency closure in `Cargo.lock`
 /// ([`lock_closure`]), the scale, the seed and the device.
 pub fn input_hash(root: &Path, meta: &Meta, scale: Scale, seed: u64, device: &str) -> String {
     let mut h = Sha256::new();
-    let mut dirs = vec![crate_dir_under(root, meta)];
-    for sub in SHARED_INPUTS {
-        dirs.push(root.join(sub));
-    }
-    for dir in dirs {
+    let crate_dir = crate_dir_under(root, meta);
+    let mut groups = Vec::new();
+    for dir in std::iter::once(crate_dir.clone()).chain(SHARED_INPUTS.iter().map(|s| root.join(s)))
+    {
         let mut files = Vec::new();
         collect_files(&dir, &mut files);
         files.sort();
+        groups.push(files);
+    }
+    let (kernel_files, lib_rs) = kernels_inputs(root, &crate_dir);
+    groups.push(kernel_files);
+    h.update(lib_rs.as_bytes());
+    for files in groups {
         for f in files {
             let rel = f
                 .strip_prefix(root)
@@ -412,6 +420,127 @@ pub fn input_hash(root: &Path, meta: &Meta, scale: Scale, seed: u64, device: &st
     h.update(lock_closure(&root.join("Cargo.lock"), meta.id).as_bytes());
     h.update(format!("|{scale}|{seed}|{device}").as_bytes());
     hex(&h.finalize())
+}
+
+/// The kernels files a result depends on, and the code of `kernels/src/lib.rs` less its `mod`
+/// lines and docs: the modules the crate's sources and the harness's measuring code name
+/// (`kernels::<module>`, `kernels::{a, b}`), the modules those name in turn (`crate::<module>`),
+/// and the files any of them includes (`include_str!`, `include_bytes!`). Adding a kernels
+/// module for a new paper then leaves the other papers' records current.
+pub fn kernels_inputs(root: &Path, crate_dir: &Path) -> (Vec<PathBuf>, String) {
+    let src = root.join("kernels/src");
+    let mut seeds = Vec::new();
+    collect_files(crate_dir, &mut seeds);
+    collect_files(&root.join("harness/src"), &mut seeds);
+    let mut todo: Vec<String> = Vec::new();
+    for f in seeds
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "rs"))
+    {
+        let rel = f
+            .strip_prefix(root)
+            .unwrap_or(f)
+            .to_string_lossy()
+            .to_string();
+        if PRESENTATION_ONLY.contains(&rel.as_str()) {
+            continue;
+        }
+        if let Ok(text) = std::fs::read_to_string(f) {
+            todo.extend(named_modules(&text, "kernels::"));
+        }
+    }
+    let mut modules: Vec<String> = Vec::new();
+    let mut files: Vec<PathBuf> = Vec::new();
+    while let Some(m) = todo.pop() {
+        if modules.contains(&m) {
+            continue;
+        }
+        modules.push(m.clone());
+        let mut own = Vec::new();
+        let single = src.join(format!("{m}.rs"));
+        if single.is_file() {
+            own.push(single);
+        }
+        collect_files(&src.join(&m), &mut own);
+        for f in own {
+            if let Ok(text) = std::fs::read_to_string(&f) {
+                todo.extend(named_modules(&text, "crate::"));
+                let dir = f.parent().unwrap_or(&src).to_path_buf();
+                files.extend(
+                    included_files(&text)
+                        .into_iter()
+                        .map(|inc| normalise(&dir.join(inc))),
+                );
+            }
+            files.push(f);
+        }
+    }
+    files.sort();
+    files.dedup();
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap_or_default();
+    let lib_code: String = lib
+        .lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with("pub mod ") || t.starts_with("mod ") || t.starts_with("//"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    (files, lib_code)
+}
+
+/// `a/b/../c` → `a/c`, lexically (the path need not exist).
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The first path segments after each `prefix` in `text`: `kernels::optim::Adam` → `optim`,
+/// `kernels::{rng, spd::gram}` → `rng`, `spd`.
+fn named_modules(text: &str, prefix: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.trim()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices(prefix) {
+        let rest = &text[i + prefix.len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let body = group.split('}').next().unwrap_or("");
+            out.extend(body.split(',').map(ident).filter(|m| !m.is_empty()));
+        } else {
+            let m = ident(rest);
+            if !m.is_empty() {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// The paths a Rust file includes with `include_str!("…")` or `include_bytes!("…")`.
+fn included_files(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for mac in ["include_str!(\"", "include_bytes!(\""] {
+        for (i, _) in text.match_indices(mac) {
+            let rest = &text[i + mac.len()..];
+            if let Some(end) = rest.find('"') {
+                out.push(rest[..end].to_string());
+            }
+        }
+    }
+    out
 }
 
 /// The crate's folder under `root`: `meta.crate_dir` is where the binary was built from, and a
@@ -560,7 +689,7 @@ pub struct GitState {
 }
 
 /// The current commit and whether anything a result can depend on (the reproductions,
-/// [`SHARED_INPUTS`], `Cargo.lock`) has uncommitted changes; `unknown` with a warning outside a
+/// [`SHARED_INPUTS`], [`KERNELS_DIRS`], `Cargo.lock`) has uncommitted changes; `unknown` with a warning outside a
 /// git checkout or without `git`. Edits elsewhere (a chapter, a record written by the same
 /// `run`) do not count.
 pub fn git_state(root: &Path) -> GitState {
@@ -610,6 +739,7 @@ pub fn git_state_with(git: &str, root: &Path) -> GitState {
         "reproductions",
     ];
     args.extend(SHARED_INPUTS);
+    args.extend(KERNELS_DIRS);
     args.push("Cargo.lock");
     let dirty = run(&args)
         .ok()
@@ -701,6 +831,54 @@ mod tests {
         // An unknown package hashes the whole file.
         assert_ne!(lock_closure(&path, "fake"), base);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn kernels_inputs_follow_the_modules_a_crate_uses() {
+        let root = workspace_root();
+        let (files, lib) = kernels_inputs(&root, &root.join("reproductions/sinkhorn-newton"));
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| {
+                f.strip_prefix(&root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        for used in [
+            "kernels/src/ot/mod.rs",
+            "kernels/src/sparse.rs",
+            "kernels/src/cuda.rs",
+            "kernels/cuda/sinkhorn.cu",
+            "kernels/src/rng.rs",
+            "kernels/src/device.rs",
+        ] {
+            assert!(
+                names.iter().any(|n| n == used),
+                "{used} missing from {names:?}"
+            );
+        }
+        // SNS uses no network and no data set (the CUDA module does pull in the optimizers and
+        // SPD kernels it compiles).
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.contains("kernels/src/nn") || n.ends_with("data.rs")),
+            "{names:?}"
+        );
+        assert!(!lib.contains("pub mod"));
+        assert_eq!(
+            named_modules(
+                "use kernels::{rng, spd::gram};\nkernels::optim::Adam",
+                "kernels::"
+            ),
+            ["rng", "spd", "optim"]
+        );
+        assert_eq!(
+            included_files("include_str!(\"../data/x.txt\")"),
+            ["../data/x.txt"]
+        );
     }
 
     #[test]
