@@ -18,5 +18,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &augmented_covariance::REPRODUCTION,
         &gcr::REPRODUCTION,
         &bw_rbn::REPRODUCTION,
+        &lml::REPRODUCTION,
     ]
 }

@@ -14,11 +14,13 @@
 //! - [`rng`]: the suite's one random-number generator and seed derivation.
 //! - [`perf`]: the benchmark record the benches write and the book reads.
 //! - [`files`]: atomic writes, folder swaps and advisory locks (results, records, the book).
+//! - [`diffusion`]: VP schedules, Gaussian mixtures with exact noise predictions, DDIM, sample distances.
 //! - [`golden`]: golden fixtures of reference implementations that reproductions reuse.
 
 pub mod cuda;
 pub mod data;
 pub mod device;
+pub mod diffusion;
 pub mod files;
 pub mod golden;
 pub mod membw;
