@@ -1,10 +1,12 @@
 //! The command line as a user meets it: bad ids, corrupt files, and the book carrying the
 //! numbers of the results file.
 
+mod common;
+use common::copy_dir;
 use harness::Reproduction;
 use harness::book::{BookData, build, stat_text};
 use harness::report::Stat;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 fn repro() -> Command {
@@ -18,22 +20,6 @@ fn temp_root(name: &str) -> PathBuf {
     // `repro` refuses a REPRO_ROOT that holds no workspace.
     std::fs::write(dir.join("Cargo.toml"), "[workspace]\n").unwrap();
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let name = e.file_name();
-        if name == "build" || name == "generated" {
-            continue;
-        }
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(&name));
-        } else {
-            std::fs::copy(&p, to.join(&name)).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -3,6 +3,8 @@
 //! files, unwritable results folders, odd roots and closed output. Each test works in its own
 //! scratch root (`REPRO_ROOT`), never in the workspace's `results/` or `book/build`.
 
+mod common;
+use common::copy_dir;
 use harness::store::ResultFile;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,23 +40,6 @@ fn scratch(name: &str) -> PathBuf {
         &dir.join("book"),
     );
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let name = e.file_name();
-        let s = name.to_string_lossy();
-        if s == "build" || s == "generated" || s.starts_with('.') {
-            continue;
-        }
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(&name));
-        } else {
-            std::fs::copy(&p, to.join(&name)).unwrap();
-        }
-    }
 }
 
 /// Every file under `dir` with its size, by relative path.
