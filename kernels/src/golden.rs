@@ -7,3 +7,8 @@
 /// pyRiemann 0.12 on batches of SPD matrices (`kernels/fixtures/generate_spd.py`): BW barycenter,
 /// AIRM Karcher mean and distances for sizes 3, 6, 10 and condition numbers up to 1e6.
 pub const SPD_PYRIEMANN_JSON: &str = include_str!("../fixtures/spd_pyriemann.json");
+
+/// Opacus 1.6 and dp_accounting 0.6 RDP accountants, and dp_accounting's PLD accountant
+/// (`kernels/fixtures/generate_privacy.py`): ε on a (q, steps, δ, σ) grid, the noise-multiplier
+/// search, and the equivariant-DP paper's accounted and executed runs.
+pub const PRIVACY_REFERENCE_JSON: &str = include_str!("../fixtures/privacy_reference.json");

@@ -28,6 +28,7 @@ pub mod nn;
 pub mod optim;
 pub mod ot;
 pub mod perf;
+pub mod privacy;
 pub mod rng;
 pub mod sparse;
 pub mod spd;
