@@ -12,6 +12,8 @@
 //!   reductions and have no GPU version yet.
 //! - [`batch_matfn_gpu`]: a function of many small symmetric matrices at once (batched Jacobi
 //!   eigendecomposition, one block per matrix; `spd.cu`).
+//! - [`privatize_gpu`]: the DP-SGD clip, sum and noise of [`crate::privacy::privatize`]
+//!   (`privacy.cu`).
 
 use crate::device::Device;
 use crate::optim::{Friction, Layout, gsnr};
@@ -27,6 +29,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("sinkhorn.cu", include_str!("../cuda/sinkhorn.cu")),
     ("optim.cu", include_str!("../cuda/optim.cu")),
     ("spd.cu", include_str!("../cuda/spd.cu")),
+    ("privacy.cu", include_str!("../cuda/privacy.cu")),
 ];
 
 /// The virtual architecture NVRTC targets at run time; the driver JIT-compiles it for newer GPUs.
@@ -541,5 +544,69 @@ pub fn batch_matfn_gpu(xs: &[f64], n: usize, f: crate::spd::MatFn) -> Result<Vec
         .arg(&p);
     // SAFETY: arguments match `spd_apply(const double*, const double*, double*, int, int, double)`.
     unsafe { b.launch(cfg) }.map_err(err("launch spd_apply"))?;
+    stream.clone_dtoh(&out).map_err(err("download"))
+}
+
+/// The DP-SGD privatisation of [`crate::privacy::privatize`] on the GPU: per-sample norms (one
+/// block per sample), then the clipped sum plus `σC z` over `denom` (one thread per coordinate).
+/// Host buffers in and out, for parity tests and benches; returns the d outputs.
+pub fn privatize_gpu(
+    step: &crate::privacy::DpSgd,
+    per_sample: &[f32],
+    d: usize,
+    z: &[f32],
+    denom: f32,
+) -> Result<Vec<f32>, CudaError> {
+    if d == 0 || !per_sample.len().is_multiple_of(d) || z.len() != d {
+        return Err(CudaError(
+            "per-sample gradients are not n × d, or z does not hold d values".into(),
+        ));
+    }
+    probe().map_err(CudaError)?;
+    let ctx = CudaContext::new(0).map_err(err("open device"))?;
+    let ptx = compile("privacy.cu", RUNTIME_ARCH)?;
+    let module = ctx
+        .load_module(cudarc::nvrtc::Ptx::from_src(ptx))
+        .map_err(err("load module"))?;
+    let norms_fn = module
+        .load_function("dp_norms")
+        .map_err(err("load dp_norms"))?;
+    let sum_fn = module
+        .load_function("dp_clip_sum_noise")
+        .map_err(err("load dp_clip_sum_noise"))?;
+    let stream = ctx.default_stream();
+    let n = per_sample.len() / d;
+    let g = stream.clone_htod(per_sample).map_err(err("upload"))?;
+    let zs = stream.clone_htod(z).map_err(err("upload"))?;
+    let mut norms: CudaSlice<f32> = stream.alloc_zeros(n.max(1)).map_err(err("alloc"))?;
+    let mut out: CudaSlice<f32> = stream.alloc_zeros(d).map_err(err("alloc"))?;
+    let (n32, d32) = (n as i32, d as i32);
+    if n > 0 {
+        let cfg = LaunchConfig {
+            grid_dim: (n as u32, 1, 1),
+            block_dim: (256, 1, 1),
+            shared_mem_bytes: 0,
+        };
+        let mut b = stream.launch_builder(&norms_fn);
+        b.arg(&g).arg(&n32).arg(&d32).arg(&mut norms);
+        // SAFETY: arguments match `dp_norms(const float*, int, int, float*)`; `g` holds n · d
+        // values, `norms` n, and the block size is 256 (a power of two).
+        unsafe { b.launch(cfg) }.map_err(err("launch dp_norms"))?;
+    }
+    let (clip, scale) = (step.clip(), step.sigma() * step.clip());
+    let mut b = stream.launch_builder(&sum_fn);
+    b.arg(&g)
+        .arg(&norms)
+        .arg(&zs)
+        .arg(&n32)
+        .arg(&d32)
+        .arg(&clip)
+        .arg(&scale)
+        .arg(&denom)
+        .arg(&mut out);
+    // SAFETY: arguments match `dp_clip_sum_noise(const float*, const float*, const float*, int,
+    // int, float, float, float, float*)`; `out` and `zs` hold d values.
+    unsafe { b.launch(LaunchConfig::for_num_elems(d as u32)) }
+        .map_err(err("launch dp_clip_sum_noise"))?;
     stream.clone_dtoh(&out).map_err(err("download"))
 }

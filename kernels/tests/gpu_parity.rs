@@ -230,3 +230,26 @@ fn batched_spd_functions_match_the_cpu() {
         }
     }
 }
+
+/// The DP-SGD clip, sum and noise on the GPU against kernels::privacy::privatize, with the same
+/// normal draws; sizes from one sample to a CNN-sized parameter vector.
+#[test]
+#[ignore = "needs a CUDA device"]
+fn dp_sgd_privatisation_matches_the_cpu() {
+    use kernels::privacy::{DpSgd, privatize};
+    let mut rng = kernels::rng::Rng::new(0x5eed);
+    for (n, d) in [(1usize, 7usize), (64, 1000), (256, 14_000)] {
+        let g: Vec<f32> = (0..n * d).map(|_| (0.05 * rng.normal()) as f32).collect();
+        let z: Vec<f32> = (0..d).map(|_| rng.normal() as f32).collect();
+        let step = DpSgd::new(1.0, 1.3).unwrap();
+        let mut cpu = vec![0.0; d];
+        privatize(&step, &g, d, &z, n as f32, &mut cpu);
+        let gpu = kernels::cuda::privatize_gpu(&step, &g, d, &z, n as f32).expect("GPU run");
+        let worst = cpu
+            .iter()
+            .zip(&gpu)
+            .map(|(a, b)| (a - b).abs() / a.abs().max(1e-3))
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-4, "n = {n}, d = {d}: {worst:e}");
+    }
+}

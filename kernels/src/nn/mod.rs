@@ -9,8 +9,14 @@
 //! - [`Mlp`]: fully connected ReLU network, optionally with batch normalization after each hidden
 //!   linear layer (which makes those weights scale-invariant).
 //! - [`Transformer`]: a decoder-only transformer (pre-LN, causal multi-head attention, GELU MLP).
+//! - [`conv`]: stride-1 'same' 2-D convolutions with per-sample weight gradients, 2×2 average
+//!   pooling, ReLU.
+//! - [`d4`]: the dihedral group D4 on square grids and D4-equivariant convolutions by weight
+//!   tying, with an invariant pooling head.
 //! - [`train::fit`]: mini-batch training of an MLP classifier with any optimizer.
 
+pub mod conv;
+pub mod d4;
 mod mlp;
 pub mod train;
 mod transformer;
