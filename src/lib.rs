@@ -19,5 +19,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &gcr::REPRODUCTION,
         &bw_rbn::REPRODUCTION,
         &lml::REPRODUCTION,
+        &equivariant_dp::REPRODUCTION,
     ]
 }

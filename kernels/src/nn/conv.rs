@@ -138,8 +138,9 @@ impl Conv2d {
         (y, cols)
     }
 
-    /// Backward pass: writes sample s's weight and bias gradients into row s of `psg` (n rows of
-    /// `slot.row`, added to what is there) and returns dx.
+    /// Backward pass: adds sample s's weight and bias gradients into row s of `psg` (n rows of
+    /// `slot.row`), or every sample's into its only row when `psg` holds one row (the ordinary
+    /// batch gradient); returns dx.
     pub fn backward(
         &self,
         dy: &[f32],
@@ -150,13 +151,15 @@ impl Conv2d {
         slot: GradSlot,
     ) -> Vec<f32> {
         let (cr, hw) = (self.col_rows(), self.hw());
-        assert!(dy.len() == n * self.c_out * hw && psg.len() == n * slot.row);
+        let shared = psg.len() == slot.row;
+        assert!(dy.len() == n * self.c_out * hw && (shared || psg.len() == n * slot.row));
         let mut dx = vec![0.0; n * self.c_in * hw];
         let mut dcols = vec![0.0; cr * hw];
         for s in 0..n {
             let dys = &dy[s * self.c_out * hw..][..self.c_out * hw];
             let col = &cols[s * cr * hw..][..cr * hw];
-            let row = &mut psg[s * slot.row..][..slot.row];
+            let at = if shared { 0 } else { s * slot.row };
+            let row = &mut psg[at..][..slot.row];
             let dw = &mut row[slot.weight..slot.weight + self.weight_len()];
             gemm(self.c_out, hw, cr, dys, false, col, true, 1.0, dw);
             for (o, d) in dys.chunks(hw).enumerate() {
@@ -173,7 +176,7 @@ impl Conv2d {
 
 /// 2×2 average pooling of n·c planes of h × w (h, w even).
 pub fn avg_pool2(x: &[f32], planes: usize, h: usize, w: usize) -> Vec<f32> {
-    assert!(h % 2 == 0 && w % 2 == 0 && x.len() == planes * h * w);
+    assert!(h.is_multiple_of(2) && w.is_multiple_of(2) && x.len() == planes * h * w);
     let (ho, wo) = (h / 2, w / 2);
     let mut y = vec![0.0; planes * ho * wo];
     for p in 0..planes {
@@ -266,6 +269,24 @@ mod tests {
         let mut psg = vec![0.0; n * row];
         let dx = conv.backward(&dy, &cols, &params[..conv.weight_len()], n, &mut psg, slot);
         let grad: Vec<f32> = (0..row).map(|j| psg[j] + psg[row + j]).collect();
+        let mut batch = vec![0.0; row];
+        conv.backward(
+            &dy,
+            &cols,
+            &params[..conv.weight_len()],
+            n,
+            &mut batch,
+            slot,
+        );
+        let gap = batch
+            .iter()
+            .zip(&grad)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(
+            gap < 1e-5,
+            "the one-row batch gradient is the sum of the per-sample rows ({gap})"
+        );
         let layout = crate::optim::Layout::new(&[("weight", &[conv.weight_len()]), ("bias", &[3])]);
         let err =
             crate::nn::check::directional(&layout, &params, &grad, &mut |p| loss(p, &x), 1e-3);

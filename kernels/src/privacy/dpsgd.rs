@@ -79,7 +79,7 @@ pub fn privatize(
     denom: f32,
     out: &mut [f32],
 ) -> StepStats {
-    assert!(d > 0 && per_sample.len() % d == 0 && z.len() == d && out.len() == d);
+    assert!(d > 0 && per_sample.len().is_multiple_of(d) && z.len() == d && out.len() == d);
     out.iter_mut().for_each(|o| *o = 0.0);
     let mut stats = StepStats {
         batch: per_sample.len() / d,

@@ -300,7 +300,7 @@ pub fn noise_multiplier(
     if !(target_epsilon > 0.0 && target_epsilon.is_finite()) {
         return Err(out_of_range("target ε", target_epsilon, "(0, ∞)"));
     }
-    if !(tol > 0.0) {
+    if tol.is_nan() || tol <= 0.0 {
         return Err(out_of_range("ε tolerance", tol, "(0, ∞)"));
     }
     check_rate(q)?;
