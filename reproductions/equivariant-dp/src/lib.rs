@@ -28,7 +28,7 @@ pub static REPRODUCTION: Paper = Paper {
         year: 2023,
         arxiv: "2301.13104",
         official_code: "https://github.com/hlzl/equivariant (3dd7cd0, licence not established)",
-        bottom_line: "The mechanism's premise holds (the DP noise grows against the clipped signal as the square root of the parameter count), the accountant matches Opacus and dp_accounting, and the group CNN is exactly invariant; but whether it beats the plain CNN under DP is inconclusive here, because with the learning rate registered for both settings the non-private baselines do not learn, and the paper's ε = 8 does not cover its own run, whose Poisson loader spends more than the accountant assumed.",
+        bottom_line: "The mechanism is not shown here: at the learning rate registered for both settings the non-private baselines do not learn, so E1 is inconclusive at both scales (and under DP the group CNN was below the plain one at full scale); the noise-to-signal slope is inside the card's band at ci but just below it at full; the group CNN is invariant up to f32 rounding, which on the trained full-scale model exceeds the card's bound; the accountant matches Opacus and dp_accounting; and the paper's ε = 8 does not cover its own run, whose Poisson loader spends more than the accountant assumed.",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
     },
     run,
