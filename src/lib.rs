@@ -20,5 +20,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &bw_rbn::REPRODUCTION,
         &lml::REPRODUCTION,
         &equivariant_dp::REPRODUCTION,
+        &dale_langevin::REPRODUCTION,
     ]
 }

@@ -66,6 +66,24 @@ impl<R> GridResults<R> {
     pub fn all(&self) -> &[R] {
         &self.values
     }
+
+    /// A grid of fallible runs as a grid of results, or the first error in the grid's order.
+    pub fn transpose<T, E>(self) -> Result<GridResults<T>, E>
+    where
+        R: Into<Result<T, E>>,
+    {
+        let values = self
+            .values
+            .into_iter()
+            .map(Into::into)
+            .collect::<Result<Vec<T>, E>>()?;
+        Ok(GridResults {
+            arms: self.arms,
+            settings: self.settings,
+            seeds: self.seeds,
+            values,
+        })
+    }
 }
 
 /// Runs `f` on every cell of `grid` in parallel, showing one progress stage named `what`.

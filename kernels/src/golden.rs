@@ -12,3 +12,7 @@ pub const SPD_PYRIEMANN_JSON: &str = include_str!("../fixtures/spd_pyriemann.jso
 /// (`kernels/fixtures/generate_privacy.py`): ε on a (q, steps, δ, σ) grid, the noise-multiplier
 /// search, and the equivariant-DP paper's accounted and executed runs.
 pub const PRIVACY_REFERENCE_JSON: &str = include_str!("../fixtures/privacy_reference.json");
+
+/// scipy.stats.lognorm for the GBM of `diffusion::gbm` (`kernels/fixtures/generate_gbm.py`): the
+/// transition law's log-pdf and CDF from a point, and the noised log-normal mixture's density.
+pub const GBM_LOGNORM_JSON: &str = include_str!("../fixtures/gbm_lognorm.json");

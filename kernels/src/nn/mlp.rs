@@ -127,7 +127,26 @@ impl Mlp {
         y: &[usize],
         grad: &mut [f32],
     ) -> (f64, Vec<f32>) {
-        let rows = y.len();
+        let classes = self.sizes[self.sizes.len() - 1];
+        self.loss_grad_with(p, stats, x, y.len(), grad, |out| {
+            let (loss, dz, _) = softmax_xent(out, y, classes);
+            (loss, dz)
+        })
+    }
+
+    /// The forward and backward pass under any loss of the outputs: `loss(outputs)` returns the
+    /// loss and its gradient with respect to the outputs (rows × last size); the parameter
+    /// gradient goes into `grad`, the input gradient is returned with the loss. Regression heads
+    /// (a score network) reuse the checked backward this way.
+    pub fn loss_grad_with(
+        &self,
+        p: &[f32],
+        stats: &mut BnStats,
+        x: &[f32],
+        rows: usize,
+        grad: &mut [f32],
+        loss: impl FnOnce(&[f32]) -> (f64, Vec<f32>),
+    ) -> (f64, Vec<f32>) {
         let layers = self.sizes.len() - 1;
         grad.iter_mut().for_each(|g| *g = 0.0);
         // Forward, keeping each layer's input, pre-activation normalised values and mask.
@@ -162,8 +181,7 @@ impl Mlp {
                 outs.push(z);
             }
         }
-        let classes = self.sizes[layers];
-        let (loss, mut dz, _) = softmax_xent(&outs[layers - 1], y, classes);
+        let (loss, mut dz) = loss(&outs[layers - 1]);
         for l in (0..layers).rev() {
             let (i, o) = (self.sizes[l], self.sizes[l + 1]);
             let hidden = l + 1 < layers;
@@ -214,6 +232,13 @@ impl Mlp {
     /// Evaluation with running statistics: mean cross-entropy and accuracy.
     pub fn evaluate(&self, p: &[f32], stats: &BnStats, x: &[f32], y: &[usize]) -> (f64, f64) {
         let rows = y.len();
+        let out = self.outputs(p, stats, x, rows);
+        let (loss, _, correct) = softmax_xent(&out, y, self.sizes[self.sizes.len() - 1]);
+        (loss, correct as f64 / rows as f64)
+    }
+
+    /// The network's outputs (rows × last size) with running statistics.
+    pub fn outputs(&self, p: &[f32], stats: &BnStats, x: &[f32], rows: usize) -> Vec<f32> {
         let layers = self.sizes.len() - 1;
         let mut a = x.to_vec();
         for l in 0..layers {
@@ -238,8 +263,7 @@ impl Mlp {
             }
             a = z;
         }
-        let (loss, _, correct) = softmax_xent(&a, y, self.sizes[layers]);
-        (loss, correct as f64 / rows as f64)
+        a
     }
 }
 

@@ -17,6 +17,8 @@
 //! **Distances.** The energy distance 2E‖X − Y‖ − E‖X − X′‖ − E‖Y − Y′‖ (V-statistics, zero for
 //! equal samples) and the sliced 2-Wasserstein distance over random unit directions.
 
+pub mod gbm;
+
 use crate::rng::Rng;
 use rayon::prelude::*;
 
@@ -86,38 +88,64 @@ impl GaussianMixture {
         out
     }
 
-    /// The exact noise prediction ε*(x, t) at ᾱₜ = `abar` for a batch `x` (n × d).
-    pub fn eps_star(&self, x: &[f64], abar: f64) -> Vec<f64> {
+    /// ∇ log p(x) of this mixture for a batch `x` (n × d): Σₖ wₖ(x) (μₖ − x)/s² with
+    /// responsibilities wₖ ∝ N(x; μₖ, s² I), stabilised by their largest logarithm.
+    pub fn score(&self, x: &[f64]) -> Vec<f64> {
         let d = self.dim;
-        let v = abar * self.std * self.std + 1.0 - abar;
-        let (sa, s1) = (abar.sqrt(), (1.0 - abar).sqrt());
+        let v = self.std * self.std;
         let mut out = vec![0.0; x.len()];
         out.par_chunks_mut(d)
             .zip(x.par_chunks(d))
             .for_each(|(e, xi)| {
-                // Log-responsibilities, stabilised by their maximum.
-                let logw: Vec<f64> = (0..self.modes())
-                    .map(|k| {
-                        let mu = &self.means[k * d..(k + 1) * d];
-                        -xi.iter()
-                            .zip(mu)
-                            .map(|(a, m)| (a - sa * m).powi(2))
-                            .sum::<f64>()
-                            / (2.0 * v)
+                let logw: Vec<f64> = self
+                    .means
+                    .chunks(d)
+                    .map(|mu| {
+                        -xi.iter().zip(mu).map(|(a, m)| (a - m).powi(2)).sum::<f64>() / (2.0 * v)
                     })
                     .collect();
                 let top = logw.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
                 let w: Vec<f64> = logw.iter().map(|l| (l - top).exp()).collect();
                 let total: f64 = w.iter().sum();
                 for (j, ej) in e.iter_mut().enumerate() {
-                    let score: f64 = (0..self.modes())
-                        .map(|k| w[k] * (sa * self.means[k * d + j] - xi[j]))
-                        .sum::<f64>()
-                        / (total * v);
-                    *ej = -s1 * score;
+                    let s: f64 = (0..self.modes())
+                        .map(|k| w[k] * (self.means[k * d + j] - xi[j]))
+                        .sum::<f64>();
+                    *ej = s / (total * v);
                 }
             });
         out
+    }
+
+    /// log p(x) of one point.
+    pub fn log_density(&self, x: &[f64]) -> f64 {
+        let (d, v) = (self.dim, self.std * self.std);
+        let norm = -0.5 * d as f64 * (std::f64::consts::TAU * v).ln() - (self.modes() as f64).ln();
+        let logs: Vec<f64> = self
+            .means
+            .chunks(d)
+            .map(|mu| -x.iter().zip(mu).map(|(a, m)| (a - m).powi(2)).sum::<f64>() / (2.0 * v))
+            .collect();
+        let top = logs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        norm + top + logs.iter().map(|l| (l - top).exp()).sum::<f64>().ln()
+    }
+
+    /// The same mixture with every mean multiplied by `scale` and shifted by `shift`, and the
+    /// given std: the marginal of a linear Gaussian noising.
+    pub fn transformed(&self, scale: f64, shift: f64, std: f64) -> Self {
+        Self {
+            dim: self.dim,
+            means: self.means.iter().map(|m| scale * m + shift).collect(),
+            std,
+        }
+    }
+
+    /// The exact noise prediction ε*(x, t) at ᾱₜ = `abar` for a batch `x` (n × d).
+    pub fn eps_star(&self, x: &[f64], abar: f64) -> Vec<f64> {
+        let v = abar * self.std * self.std + 1.0 - abar;
+        let noised = self.transformed(abar.sqrt(), 0.0, v.sqrt());
+        let s1 = (1.0 - abar).sqrt();
+        noised.score(x).into_iter().map(|s| -s1 * s).collect()
     }
 }
 
