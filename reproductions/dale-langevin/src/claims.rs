@@ -175,6 +175,18 @@ fn record_g4_g5(report: &mut Report, r: &Results) {
         "largest empirical-CDF distance of the noising to lognorm, over the DKW bound at 1e-3",
         r.g5_cdf_over_dkw,
     );
+    unit(
+        report,
+        "g5.official_step",
+        "worst relative error of ADLS/AUMS steps against the official samplers",
+        r.g5_official_step,
+    );
+    unit(
+        report,
+        "g5.official_loss",
+        "relative error of the M-DSM loss against the official new_loss (τ = (t + 1)/N)",
+        r.g5_official_loss,
+    );
 }
 
 pub fn claims(report: &mut Report, plan: &Plan) {
@@ -282,7 +294,7 @@ pub fn claims(report: &mut Report, plan: &Plan) {
         Claim::new(
             "G5",
             &format!(
-                "The M-DSM loss equals v²‖s_H,θ − s_H(x_τ | x₀)‖² pointwise to {tol} (f64), the GBM transition law and the noised mixture match scipy.stats.lognorm to {tol}, and the noising's empirical CDF stays within the DKW bound."
+                "The M-DSM loss equals v²‖s_H,θ − s_H(x_τ | x₀)‖² pointwise to {tol} (f64), the GBM transition law and the noised mixture match scipy.stats.lognorm to {tol}, the noising's empirical CDF stays within the DKW bound, and the ADLS/AUMS steps and the loss match the official sampling.py and losses.py on fixed inputs to {tol} (relative)."
             ),
             pv(
                 "L = E‖v (x ⊙ s_θ) + log x_τ − log x₀ − μτ + 1.5σ²τ‖² (losses.new_loss); log-normal marginals",
@@ -294,6 +306,8 @@ pub fn claims(report: &mut Report, plan: &Plan) {
         .check(Check::each("g5.identity", Rule::AtMost(G5_TOL)))
         .check(Check::each("g5.logpdf", Rule::AtMost(G5_TOL)))
         .check(Check::each("g5.mixture", Rule::AtMost(G5_TOL)))
-        .check(Check::each("g5.cdf_dkw", Rule::AtMost(1.0))),
+        .check(Check::each("g5.cdf_dkw", Rule::AtMost(1.0)))
+        .check(Check::each("g5.official_step", Rule::AtMost(G5_TOL)))
+        .check(Check::each("g5.official_loss", Rule::AtMost(G5_TOL))),
     );
 }

@@ -114,6 +114,9 @@ pub struct Results {
     pub g5_logpdf: f64,
     pub g5_mixture: f64,
     pub g5_cdf_over_dkw: f64,
+    /// G5 against the official code: sampler steps and the loss (relative errors).
+    pub g5_official_step: f64,
+    pub g5_official_loss: f64,
 }
 
 fn bad(e: GbmError) -> RunError {
@@ -130,6 +133,7 @@ pub fn run(ctx: &Ctx, plan: &Plan) -> Result<Results, RunError> {
     let (g3_trained, g3_untrained) = g3_runs(ctx, plan, &g, &gm)?;
     let g4 = g4_gaps(ctx, plan, &g, &gm)?;
     let (g5_logpdf, g5_mixture, g5_cdf_over_dkw) = fixture_errors(ctx, &g)?;
+    let (g5_official_step, g5_official_loss) = official_errors()?;
     Ok(Results {
         g1,
         floor,
@@ -145,6 +149,8 @@ pub fn run(ctx: &Ctx, plan: &Plan) -> Result<Results, RunError> {
         g5_logpdf,
         g5_mixture,
         g5_cdf_over_dkw,
+        g5_official_step,
+        g5_official_loss,
     })
 }
 
@@ -562,4 +568,69 @@ fn fixture_errors(ctx: &Ctx, g: &Gbm) -> Result<(f64, f64, f64), RunError> {
         }
     }
     Ok((logpdf, mixture, cdf))
+}
+
+const OFFICIAL_JSON: &str = include_str!("../fixtures/official.json");
+
+/// G5 against the official code (`fixtures/official.json`, written by
+/// `fixtures/generate_official.py` from the repository's `adls_sampler`, `aums_sampler` and
+/// `losses.new_loss` with the score model s(x) = −(x − 1.5) and recorded noise): the worst error
+/// of [`method::step`] over L inner steps (noise scaled by the official `anneal`), relative to the
+/// output's size, and the relative error of the M-DSM loss at τ = (t + 1)/N, the code's loss time.
+pub fn official_errors() -> Result<(f64, f64), RunError> {
+    let fx: serde_json::Value = serde_json::from_str(OFFICIAL_JSON)
+        .map_err(|e| RunError(format!("the official fixture does not parse: {e}")))?;
+    let data = |v: &serde_json::Value| -> Vec<f64> {
+        v["data"]
+            .as_array()
+            .expect("tensor data")
+            .iter()
+            .map(|x| x.as_f64().expect("a number"))
+            .collect()
+    };
+    let num = |v: &serde_json::Value| v.as_f64().expect("a number");
+    let mut sampler = 0.0f64;
+    for case in fx["samplers"].as_array().expect("sampler cases") {
+        let g = Gbm::new(num(&case["mu"]), num(&case["sigma"])).map_err(bad)?;
+        let kind = match case["sampler"].as_str() {
+            Some("adls") => Sampler::Adls,
+            Some("aums") => Sampler::Aums,
+            other => return Err(RunError(format!("unknown official sampler {other:?}"))),
+        };
+        let (delta, anneal) = (num(&case["delta"]), num(&case["anneal"]));
+        let mut x = data(&case["x_in"]);
+        for noise in case["noise"].as_array().expect("noise per inner step") {
+            let z = data(noise);
+            x = x
+                .iter()
+                .zip(&z)
+                .map(|(&xi, &zi)| {
+                    let s_h = xi * -(xi - 1.5);
+                    method::step(&g, kind, xi, s_h, delta, anneal * zi)
+                })
+                .collect();
+        }
+        let want = data(&case["x_out"]);
+        let worst = x
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        sampler = sampler.max(worst / want.iter().map(|v| v.abs()).fold(0.0, f64::max));
+    }
+    let l = &fx["new_loss_direct"];
+    let g = Gbm::new(num(&l["mu"]), num(&l["sigma"])).map_err(bad)?;
+    let n = num(&l["N"]);
+    let (x0, xt, score) = (data(&l["x0"]), data(&l["x_t"]), data(&l["score"]));
+    let ts = data(&l["t"]);
+    let per = x0.len() / ts.len();
+    let total: f64 = (0..x0.len())
+        .map(|i| {
+            let tau = (ts[i / per] + 1.0) / n;
+            method::mdsm_entry(&g, xt[i] * score[i], xt[i], x0[i], tau)
+        })
+        .sum();
+    let ours = total / ts.len() as f64;
+    let want = num(&l["loss_k_t_plus_1_mean"]);
+    Ok((sampler, (ours - want).abs() / want.abs()))
 }

@@ -117,3 +117,12 @@ fn bad_input_is_named() {
     let err = dale_langevin::experiment::run(&ctx, &plan).unwrap_err();
     assert!(err.0.contains("σ"), "{}", err.0);
 }
+
+#[test]
+fn the_updates_and_the_loss_match_the_official_code() {
+    let (step, loss) = dale_langevin::experiment::official_errors().unwrap();
+    assert!(
+        step < 1e-12 && loss < 1e-12,
+        "steps {step:e}, loss {loss:e}"
+    );
+}

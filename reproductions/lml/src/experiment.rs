@@ -4,11 +4,13 @@
 //! and scoring on the same seeds flatters the best configuration). Returns measurements; decides
 //! nothing.
 
-use crate::method::{Lm, lm_cosine_f32, sample, sherman_morrison};
+use crate::method::{Lm, lm_cosine_f32, sample, sample_with, sherman_morrison};
 use harness::grid::{Grid, GridResults, run_grid};
 use harness::rng::Rng;
 use harness::{Ctx, RunError};
-use kernels::diffusion::{GaussianMixture, energy_distance, linear_alphas_cumprod, sliced_w2};
+use kernels::diffusion::{
+    GaussianMixture, energy_distance, leading_timesteps, linear_alphas_cumprod, sliced_w2,
+};
 
 /// What is run, fixed before running.
 #[derive(Clone, Debug, PartialEq)]
@@ -102,6 +104,7 @@ pub struct Results {
     /// cos(d, g) of the κ = 0 direction computed in f32, per `plan.f32_lambdas`, on a unit
     /// Gaussian g of `f32_dim` entries.
     pub f32_cosine: Vec<f64>,
+    pub schedulers: SchedulerCheck,
 }
 
 /// The noise x_T ~ N(0, I) of one run: shared by every sampler at a given seed (paired).
@@ -185,6 +188,7 @@ pub fn run(ctx: &Ctx, plan: &Plan) -> Result<Results, RunError> {
         identity: identity_runs(ctx, plan),
         unit: unit_checks(ctx, plan),
         f32_cosine: f32_cosines(ctx, plan),
+        schedulers: scheduler_check(plan)?,
     })
 }
 
@@ -265,4 +269,142 @@ fn f32_cosines(ctx: &Ctx, plan: &Plan) -> Vec<f64> {
         .iter()
         .map(|&l| lm_cosine_f32(&g, l))
         .collect()
+}
+
+/// M4 against diffusers 0.42.1 `DDIMScheduler` and the official `DDIMLMScheduler`
+/// (`fixtures/schedulers.json`, written by `fixtures/generate_schedulers.py` from the repository at
+/// e19cbdc), in their float64 mode (schedule recomputed in f64).
+#[derive(Clone, Debug)]
+pub struct SchedulerCheck {
+    /// Largest relative error of ᾱ over the 1000 steps.
+    pub abar_rel: f64,
+    /// Timesteps that differ from diffusers' "leading" spacing at NFE 5 and 10.
+    pub timestep_mismatches: usize,
+    /// Largest error of one DDIM step (single steps from the same x and chained runs), relative
+    /// to the largest |x| of the step.
+    pub ddim_rel: f64,
+    /// Per LM run (κ, λ) with freeze 0: the largest relative error over its chained steps,
+    /// divided by (1 + max ‖g‖²/λ) as in M1 and M3.
+    pub lm: Vec<(f64, f64, f64)>,
+    /// Largest |Δx| between two passes of the same official scheduler object over the same
+    /// inputs (its previous ε is never reset).
+    pub second_pass: f64,
+}
+
+const SCHEDULERS_JSON: &str = include_str!("../fixtures/schedulers.json");
+
+/// Flattens nested JSON arrays of numbers.
+fn flat(v: &serde_json::Value) -> Vec<f64> {
+    match v {
+        serde_json::Value::Array(a) => a.iter().flat_map(flat).collect(),
+        other => vec![other.as_f64().expect("a number in the scheduler fixture")],
+    }
+}
+
+fn rel_err(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "fixture and port disagree in size");
+    let worst = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max);
+    worst / b.iter().map(|v| v.abs()).fold(0.0, f64::max).max(1e-300)
+}
+
+pub fn scheduler_check(plan: &Plan) -> Result<SchedulerCheck, RunError> {
+    let fx: serde_json::Value = serde_json::from_str(SCHEDULERS_JSON)
+        .map_err(|e| RunError(format!("the scheduler fixture does not parse: {e}")))?;
+    let cfg = &fx["config"];
+    let steps = cfg["num_train_timesteps"].as_u64().unwrap_or(0) as usize;
+    let beta = (flat(&cfg["beta_start"])[0], flat(&cfg["beta_end"])[0]);
+    if steps != plan.steps || beta != plan.beta {
+        return Err(RunError(
+            "the scheduler fixture was made for another schedule than the plan's".into(),
+        ));
+    }
+    let abar = plan.alphas_cumprod();
+    let abar_rel = abar
+        .iter()
+        .zip(flat(&fx["alphas_cumprod"]["f64"]))
+        .map(|(a, b)| ((a - b) / b).abs())
+        .fold(0.0, f64::max);
+    let x0 = flat(&fx["inputs"]["x"]);
+    let eps_seq = flat(&fx["inputs"]["eps_seq"]);
+    let n = x0.len();
+    let eps = |i: usize| eps_seq[i * n..(i + 1) * n].to_vec();
+    let dim = plan.dim;
+    let (mut timestep_mismatches, mut ddim_rel) = (0, 0.0f64);
+    for (nfe, runs) in fx["ddim"]["f64"].as_object().expect("ddim runs") {
+        let nfe: usize = nfe.parse().map_err(|_| RunError("bad NFE key".into()))?;
+        let ts = leading_timesteps(nfe, steps);
+        let want: Vec<usize> = flat(&runs["timesteps"])
+            .iter()
+            .map(|t| *t as usize)
+            .collect();
+        timestep_mismatches +=
+            ts.iter().zip(&want).filter(|(a, b)| a != b).count() + ts.len().abs_diff(want.len());
+        for (i, step) in runs["single_step_from_x"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .enumerate()
+        {
+            let t = ts[i];
+            let a_prev = ts.get(i + 1).map_or(1.0, |&s| abar[s]);
+            let e = eps(i);
+            let got = kernels::diffusion::ddim_step(&x0, &e, &e, abar[t], a_prev);
+            ddim_rel = ddim_rel.max(rel_err(&got, &flat(&step["prev_sample"])));
+        }
+        let run = sample_with(&abar, nfe, None, x0.clone(), dim, |i, _, _| eps(i));
+        for (got, step) in run
+            .steps
+            .iter()
+            .zip(runs["chained"].as_array().expect("steps"))
+        {
+            ddim_rel = ddim_rel.max(rel_err(got, &flat(&step["prev_sample"])));
+        }
+    }
+    let nfe = fx["lm"]["nfe"].as_u64().unwrap_or(0) as usize;
+    let mut lm = Vec::new();
+    let mut second_pass = 0.0f64;
+    for r in fx["lm"]["runs"].as_array().expect("LM runs") {
+        let (kappa, lambda) = (flat(&r["kappa"])[0], flat(&r["lambda"])[0]);
+        let on = r["lm"].as_bool().unwrap_or(false);
+        if !on || flat(&r["freeze"])[0] != 0.0 {
+            continue; // freeze and lm = False have no counterpart in the port
+        }
+        let run = sample_with(
+            &abar,
+            nfe,
+            Some(Lm { kappa, lambda }),
+            x0.clone(),
+            dim,
+            |i, _, _| eps(i),
+        );
+        let worst = run
+            .steps
+            .iter()
+            .zip(r["f64"].as_array().expect("steps"))
+            .map(|(got, step)| rel_err(got, &flat(&step["prev_sample"])))
+            .fold(0.0, f64::max);
+        lm.push((kappa, lambda, worst / (1.0 + run.max_g2 / lambda)));
+        if let Some(second) = r["f64_second_pass_same_scheduler"].as_array() {
+            for (a, b) in second.iter().zip(r["f64"].as_array().expect("steps")) {
+                let (a, b) = (flat(&a["prev_sample"]), flat(&b["prev_sample"]));
+                let d = a
+                    .iter()
+                    .zip(&b)
+                    .map(|(x, y)| (x - y).abs())
+                    .fold(0.0, f64::max);
+                second_pass = second_pass.max(d);
+            }
+        }
+    }
+    Ok(SchedulerCheck {
+        abar_rel,
+        timestep_mismatches,
+        ddim_rel,
+        lm,
+        second_pass,
+    })
 }

@@ -71,15 +71,36 @@ pub fn sample(
     lm: Option<Lm>,
     x_t: Vec<f64>,
 ) -> (Vec<f64>, f64) {
-    let dim = gm.dim;
+    let run = sample_with(abar, nfe, lm, x_t, gm.dim, |_, x, a| gm.eps_star(x, a));
+    (run.x, run.max_g2)
+}
+
+/// One sampler run: the result, the largest ‖g‖², and x after every step.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub x: Vec<f64>,
+    pub max_g2: f64,
+    pub steps: Vec<Vec<f64>>,
+}
+
+/// [`sample`] with any ε: `eps(step index, x, ᾱₜ)` (the fixtures feed fixed ε inputs).
+pub fn sample_with(
+    abar: &[f64],
+    nfe: usize,
+    lm: Option<Lm>,
+    x_t: Vec<f64>,
+    dim: usize,
+    mut eps_at: impl FnMut(usize, &[f64], f64) -> Vec<f64>,
+) -> Run {
     let ts = leading_timesteps(nfe, abar.len());
     let mut x = x_t;
     let mut prev: Option<Vec<f64>> = None;
     let mut max_g2: f64 = 0.0;
+    let mut steps = Vec::with_capacity(ts.len());
     for (i, &t) in ts.iter().enumerate() {
         let a = abar[t];
         let a_prev = ts.get(i + 1).map_or(1.0, |&s| abar[s]);
-        let eps = gm.eps_star(&x, a);
+        let eps = eps_at(i, &x, a);
         let direction = match lm {
             None => eps.clone(),
             Some(c) => {
@@ -102,9 +123,10 @@ pub fn sample(
             }
         };
         x = ddim_step(&x, &eps, &direction, a, a_prev);
+        steps.push(x.clone());
         prev = Some(eps);
     }
-    (x, max_g2)
+    Run { x, max_g2, steps }
 }
 
 #[cfg(test)]

@@ -54,6 +54,12 @@ pub fn code_notes() -> Vec<CodeNote> {
             Provenance::Derived,
         ),
         CodeNote::new(
+            &format!("{repo} line 491"),
+            NoteKind::Bug,
+            "the previous raw ε (`self.prev_noise`) is stored after every step and never reset by `set_timesteps`, while the scripts build one scheduler and reuse it across batches: with κ > 0 each later batch's first step mixes in the previous batch's last ε. Measured on the M4 fixture: a second pass of one scheduler object over the same inputs differs from the first (see the chapter).",
+            Provenance::Code,
+        ),
+        CodeNote::new(
             "zituitui/LML-diffusion-sampler scripts/StableDiffusion_COCO.py line 50",
             NoteKind::Bug,
             "the dpm_lm branch (lines 50–55) sets lamb and lm but never kappa, so --kappa is ignored there.",

@@ -31,3 +31,13 @@ fn ddim_with_exact_scores_converges_to_the_data() {
     let (coarse, fine) = (ed(5), ed(100));
     assert!(fine < coarse / 3.0, "NFE 100: {fine}, NFE 5: {coarse}");
 }
+
+#[test]
+fn the_port_matches_diffusers_and_the_official_scheduler() {
+    let m4 = lml::experiment::scheduler_check(&lml::plan(harness::Scale::Ci)).unwrap();
+    eprintln!("{m4:?}");
+    assert_eq!(m4.timestep_mismatches, 0);
+    assert!(m4.abar_rel < 1e-12 && m4.ddim_rel < 1e-12, "{m4:?}");
+    assert_eq!(m4.lm.len(), 4, "four (κ, λ) runs with freeze 0");
+    assert!(m4.lm.iter().all(|r| r.2 < 1e-12), "{m4:?}");
+}
