@@ -49,12 +49,27 @@ type Forward = (Vec<f32>, Vec<Block>, Vec<f32>, NormCache);
 
 const GELU_C: f32 = 0.797_884_6; // √(2/π)
 
+/// `tanh z = (e^{2z} − 1)/(e^{2z} + 1)` with the exponential in f64 (the cancellation near 0 then
+/// costs under 1e-12 relative), the odd series below 1e-3 and ±1 beyond 10: within an ulp or so
+/// of libm's `tanhf` (the test says how close) and faster, since glibc's `tanhf` goes through
+/// the slow `expm1f` (the two were 38% of a training run's profile).
+fn tanh(z: f32) -> f32 {
+    if z.abs() < 1e-3 {
+        z * (1.0 - z * z / 3.0)
+    } else if z.abs() > 10.0 {
+        1f32.copysign(z)
+    } else {
+        let e = (2.0 * f64::from(z)).exp();
+        ((e - 1.0) / (e + 1.0)) as f32
+    }
+}
+
 fn gelu(u: f32) -> f32 {
-    0.5 * u * (1.0 + (GELU_C * (u + 0.044715 * u * u * u)).tanh())
+    0.5 * u * (1.0 + tanh(GELU_C * (u + 0.044715 * u * u * u)))
 }
 
 fn gelu_grad(u: f32) -> f32 {
-    let t = (GELU_C * (u + 0.044715 * u * u * u)).tanh();
+    let t = tanh(GELU_C * (u + 0.044715 * u * u * u));
     0.5 * (1.0 + t) + 0.5 * u * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * 0.044715 * u * u)
 }
 
@@ -429,6 +444,19 @@ impl Transformer {
 mod tests {
     use super::*;
     use crate::nn::check::directional;
+
+    #[test]
+    fn fast_tanh_is_within_two_ulps_of_libm() {
+        let worst = (-200_000..=200_000)
+            .map(|k| k as f32 * 1e-4)
+            .chain([-90.0, -40.0, 40.0, 90.0, f32::MAX, f32::MIN])
+            .map(|z| (tanh(z) - z.tanh()).abs() / z.tanh().abs().max(f32::MIN_POSITIVE))
+            .fold(0.0f32, f32::max);
+        assert!(
+            worst <= 2.0 * f32::EPSILON,
+            "worst relative |fast − libm| = {worst}"
+        );
+    }
 
     #[test]
     fn backward_matches_finite_differences() {

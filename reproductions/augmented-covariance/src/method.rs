@@ -7,7 +7,7 @@
 //!   defaults (tol 1e-8, 50 iterations); a trial goes to the class whose mean is nearest in the
 //!   AIRM distance.
 
-use kernels::spd::{airm_distance, airm_mean};
+use kernels::spd::{airm_distance_whitened, airm_mean, invsqrtm};
 
 /// Delay embedding of one epoch `x` (`channels × samples`, row-major): for order p > 1 the
 /// blocks `x[:, k·lag : T − (p − k)·lag]`, k = 0 … p − 1, stacked vertically (each
@@ -70,6 +70,8 @@ pub fn covariance(x: &[f64], rows: usize, cols: usize) -> Vec<f64> {
 pub struct Mdm {
     pub n: usize,
     pub means: Vec<Vec<f64>>,
+    /// `M^{−1/2}` of each mean, formed once for all the distances to it.
+    whiteners: Vec<Vec<f64>>,
 }
 
 impl Mdm {
@@ -85,14 +87,19 @@ impl Mdm {
                     .collect();
                 airm_mean(&members, n, 50, 1e-8).0
             })
-            .collect();
-        Self { n, means }
+            .collect::<Vec<_>>();
+        let whiteners = means.iter().map(|m| invsqrtm(m, n)).collect();
+        Self {
+            n,
+            means,
+            whiteners,
+        }
     }
 
     pub fn predict(&self, x: &[f64]) -> usize {
-        self.means
+        self.whiteners
             .iter()
-            .map(|m| airm_distance(m, x, self.n))
+            .map(|w| airm_distance_whitened(w, x, self.n))
             .enumerate()
             .fold(
                 (0, f64::INFINITY),

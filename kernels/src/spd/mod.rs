@@ -4,11 +4,14 @@
 //! eigendecomposition and its divided differences; each function is short.
 //!
 //! Matrices are `f64`, row-major `n × n` slices; a batch is `batch · n · n` values. The
-//! eigendecomposition is cyclic Jacobi: slower than Householder–QR for one large matrix, but
-//! accurate to the last digits for small ones, simple, and the same algorithm as the CUDA kernel
-//! (`kernels/cuda/spd.cu`), so the CPU is a faithful reference. Batches run in parallel with
+//! eigendecomposition (`eigh.rs`) is Householder tridiagonalisation + implicit QL, the LAPACK
+//! family NumPy and pyRiemann use; cyclic Jacobi, the CUDA kernel's algorithm
+//! (`kernels/cuda/spd.cu`), is kept beside it as [`eigh_jacobi`]. Batches run in parallel with
 //! rayon. Formulas follow pyRiemann (checked against it by `kernels/tests/spd_pyriemann.rs`).
 
+mod eigh;
+
+pub use eigh::{eigh, eigh_jacobi, eigvalsh};
 use rayon::prelude::*;
 
 /// Eigenvalues in ascending order and the eigenvectors as the columns of a row-major matrix.
@@ -17,75 +20,6 @@ pub struct Eigh {
     pub n: usize,
     pub values: Vec<f64>,
     pub vectors: Vec<f64>,
-}
-
-/// Jacobi sweeps stop when the off-diagonal mass is below this fraction of the matrix norm.
-const JACOBI_TOL: f64 = 1e-15;
-const MAX_SWEEPS: usize = 60;
-
-/// Eigendecomposition of the symmetric `a` (only symmetric input is meaningful; the upper and
-/// lower triangles are averaged first).
-pub fn eigh(a: &[f64], n: usize) -> Eigh {
-    assert_eq!(a.len(), n * n, "matrix is not n × n");
-    let mut m: Vec<f64> = (0..n * n)
-        .map(|k| {
-            let (i, j) = (k / n, k % n);
-            0.5 * (a[i * n + j] + a[j * n + i])
-        })
-        .collect();
-    let mut v = identity(n);
-    let norm2: f64 = m.iter().map(|x| x * x).sum();
-    for _ in 0..MAX_SWEEPS {
-        let off: f64 = (0..n)
-            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
-            .map(|(i, j)| m[i * n + j] * m[i * n + j])
-            .sum();
-        if off <= JACOBI_TOL * JACOBI_TOL * norm2 || off == 0.0 {
-            break;
-        }
-        for p in 0..n {
-            for q in p + 1..n {
-                let apq = m[p * n + q];
-                if apq == 0.0 {
-                    continue;
-                }
-                let theta = (m[q * n + q] - m[p * n + p]) / (2.0 * apq);
-                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-                let c = 1.0 / (t * t + 1.0).sqrt();
-                let s = t * c;
-                rotate(&mut m, &mut v, n, p, q, c, s);
-            }
-        }
-    }
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&i, &j| m[i * n + i].total_cmp(&m[j * n + j]));
-    let values = order.iter().map(|&i| m[i * n + i]).collect();
-    let mut vectors = vec![0.0; n * n];
-    for (new, &old) in order.iter().enumerate() {
-        for r in 0..n {
-            vectors[r * n + new] = v[r * n + old];
-        }
-    }
-    Eigh { n, values, vectors }
-}
-
-/// `m ← Jᵀ m J` and `v ← v J` for the rotation in the (p, q) plane that zeroes `m[p][q]`.
-fn rotate(m: &mut [f64], v: &mut [f64], n: usize, p: usize, q: usize, c: f64, s: f64) {
-    for k in 0..n {
-        let (kp, kq) = (m[k * n + p], m[k * n + q]);
-        m[k * n + p] = c * kp - s * kq;
-        m[k * n + q] = s * kp + c * kq;
-    }
-    for k in 0..n {
-        let (pk, qk) = (m[p * n + k], m[q * n + k]);
-        m[p * n + k] = c * pk - s * qk;
-        m[q * n + k] = s * pk + c * qk;
-    }
-    for k in 0..n {
-        let (kp, kq) = (v[k * n + p], v[k * n + q]);
-        v[k * n + p] = c * kp - s * kq;
-        v[k * n + q] = s * kp + c * kq;
-    }
 }
 
 pub fn identity(n: usize) -> Vec<f64> {
@@ -481,10 +415,13 @@ pub fn frobenius(a: &[f64]) -> f64 {
 
 /// AIRM distance `‖log(A^{−1/2} B A^{−1/2})‖_F`.
 pub fn airm_distance(a: &[f64], b: &[f64], n: usize) -> f64 {
-    let ai = invsqrtm(a, n);
-    let c = matmul(&matmul(&ai, b, n), &ai, n);
-    eigh(&c, n)
-        .values
+    airm_distance_whitened(&invsqrtm(a, n), b, n)
+}
+
+/// [`airm_distance`] from `A^{−1/2}` (computed once where one `A` meets many `B`).
+pub fn airm_distance_whitened(a_isqrt: &[f64], b: &[f64], n: usize) -> f64 {
+    let c = matmul(&matmul(a_isqrt, b, n), a_isqrt, n);
+    eigvalsh(&c, n)
         .iter()
         .map(|l| l.ln().powi(2))
         .sum::<f64>()
