@@ -16,3 +16,7 @@ pub const PRIVACY_REFERENCE_JSON: &str = include_str!("../fixtures/privacy_refer
 /// scipy.stats.lognorm for the GBM of `diffusion::gbm` (`kernels/fixtures/generate_gbm.py`): the
 /// transition law's log-pdf and CDF from a point, and the noised log-normal mixture's density.
 pub const GBM_LOGNORM_JSON: &str = include_str!("../fixtures/gbm_lognorm.json");
+
+/// The official M-FAC code (`kernels/fixtures/generate_mfac.py`, IST-DASLab/M-FAC @ 8116367):
+/// sliding-window and static inverse-Fisher products, diagonals and optimizer steps.
+pub const MFAC_OFFICIAL_JSON: &str = include_str!("../fixtures/mfac_official.json");

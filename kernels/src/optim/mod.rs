@@ -9,7 +9,8 @@
 //! Semantics follow the reference implementations, checked step by step against golden
 //! trajectories in `kernels/fixtures/`: `torch.optim` for [`Sgd`] (momentum, dampening, Nesterov,
 //! L2) and [`Adam`] (L2 or decoupled, i.e. AdamW); `torch_optimizer.DiffGrad` for [`DiffGrad`];
-//! the `adamp` package for [`Sgdp`] and [`AdamP`]; the `sgd-sai` package for [`SgdSai`].
+//! the `adamp` package for [`Sgdp`] and [`AdamP`]; the `sgd-sai` package for [`SgdSai`]; the
+//! official M-FAC code for [`Mfac`] and its inverse-Fisher products.
 //! Element-wise steps are one fused pass over memory; the projected ones make two.
 
 mod adam;
@@ -17,6 +18,7 @@ mod adamp;
 mod diffgrad;
 mod grassmann;
 mod group;
+mod mfac;
 mod sgd;
 mod sgd_sai;
 
@@ -25,6 +27,7 @@ pub use adamp::{AdamP, Projection, Sgdp, View, project, projection_view};
 pub use diffgrad::{DiffGrad, Friction};
 pub use grassmann::{GrassmannSgd, QrSign, geodesic_step, reorthonormalise};
 pub use group::Grouped;
+pub use mfac::{BlockedIhvp, DynamicIhvp, Mfac, StaticIhvp};
 pub use sgd::{Sgd, SignSgd};
 pub use sgd_sai::{SgdSai, SnrScale, gsnr};
 
