@@ -21,5 +21,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &lml::REPRODUCTION,
         &equivariant_dp::REPRODUCTION,
         &dale_langevin::REPRODUCTION,
+        &m_fac::REPRODUCTION,
     ]
 }

@@ -16,19 +16,45 @@ use std::path::{Path, PathBuf};
 /// Significant digits kept in snapshots.
 pub const SIG_DIGITS: i32 = 6;
 
+/// The verdict a snapshot pins for a claim whose every check reads an unchecked metric (wall
+/// times): the book shows the run's verdict, but no snapshot can fix what another machine's
+/// clock will say.
+pub const MACHINE_DEPENDENT: &str = "machine-dependent";
+
+/// Whether every check of `claim` reads a metric whose tolerance is [`Tol::Unchecked`].
+fn machine_dependent(report: &Report, claim: &crate::report::Claim) -> bool {
+    !claim.checks.is_empty()
+        && claim.checks.iter().all(|k| {
+            report
+                .metrics
+                .iter()
+                .any(|m| m.key == k.metric && m.tol == Tol::Unchecked)
+        })
+}
+
 /// The snapshot view of a report.
 pub fn view(id: &str, report: &Report) -> Value {
     let claims: Vec<Value> = report
         .claims
         .iter()
         .map(|c| {
+            let wall_clock = machine_dependent(report, c);
+            let mut checks: Vec<Value> = c.checks.iter().map(check_view).collect();
+            let (verdict, reason) = if wall_clock {
+                checks
+                    .iter_mut()
+                    .for_each(|k| k["passed"] = json!(MACHINE_DEPENDENT));
+                (MACHINE_DEPENDENT.to_string(), None)
+            } else {
+                (c.verdict.label().to_string(), c.verdict.reason())
+            };
             json!({
                 "id": c.id,
                 "statement": c.statement,
                 "paper": format!("{} ({}, {})", c.paper.value, c.paper.source, c.paper.provenance.tag()),
-                "checks": c.checks.iter().map(check_view).collect::<Vec<_>>(),
-                "verdict": c.verdict.label(),
-                "reason": c.verdict.reason(),
+                "checks": checks,
+                "verdict": verdict,
+                "reason": reason,
             })
         })
         .collect();
@@ -312,6 +338,36 @@ mod tests {
         let mut worse = base.clone();
         worse.metrics[0].values = vec![30.0];
         assert!(!compare(&old, &view("p", &worse), &base).is_empty());
+    }
+
+    /// A claim read only from wall times: its verdict may differ on another machine, so the
+    /// snapshot pins neither the verdict nor the counts, while a claim on checked metrics still
+    /// compares exactly.
+    #[test]
+    fn wall_clock_verdicts_are_not_pinned() {
+        let timed = |seconds: f64| {
+            let mut r = report(1.0);
+            r.metrics[2].values = vec![seconds];
+            r.claims.push(
+                Claim::new(
+                    "S2",
+                    "fast",
+                    PaperValue {
+                        value: "1 s".into(),
+                        source: "Table 2".into(),
+                        provenance: Provenance::Paper,
+                    },
+                )
+                .check(Check::each("time", Rule::AtMost(10.0))),
+            );
+            r.finalize()
+        };
+        let (fast, slow) = (timed(1.0), timed(20.0));
+        assert_ne!(fast.claims[1].verdict, slow.claims[1].verdict);
+        let old = view("p", &fast);
+        assert_eq!(old["claims"][1]["verdict"], json!(MACHINE_DEPENDENT));
+        assert_eq!(old["claims"][0]["verdict"], json!("reproduced"));
+        assert!(compare(&old, &view("p", &slow), &fast).is_empty());
     }
 
     #[test]
