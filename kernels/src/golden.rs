@@ -20,3 +20,8 @@ pub const GBM_LOGNORM_JSON: &str = include_str!("../fixtures/gbm_lognorm.json");
 /// The official M-FAC code (`kernels/fixtures/generate_mfac.py`, IST-DASLab/M-FAC @ 8116367):
 /// sliding-window and static inverse-Fisher products, diagonals and optimizer steps.
 pub const MFAC_OFFICIAL_JSON: &str = include_str!("../fixtures/mfac_official.json");
+
+/// The official Muon code (`kernels/fixtures/generate_muon.py`, KellerJordan/Muon @ 857d1ad,
+/// bfloat16 cast patched out): Newton–Schulz outputs after 1 and 5 steps and four
+/// `SingleDeviceMuon` steps.
+pub const MUON_OFFICIAL_JSON: &str = include_str!("../fixtures/muon_official.json");

@@ -10,7 +10,8 @@
 //! trajectories in `kernels/fixtures/`: `torch.optim` for [`Sgd`] (momentum, dampening, Nesterov,
 //! L2) and [`Adam`] (L2 or decoupled, i.e. AdamW); `torch_optimizer.DiffGrad` for [`DiffGrad`];
 //! the `adamp` package for [`Sgdp`] and [`AdamP`]; the `sgd-sai` package for [`SgdSai`]; the
-//! official M-FAC code for [`Mfac`] and its inverse-Fisher products.
+//! official M-FAC code for [`Mfac`] and its inverse-Fisher products; the official Muon code for
+//! [`Muon`] and its Newton–Schulz iteration.
 //! Element-wise steps are one fused pass over memory; the projected ones make two.
 
 mod adam;
@@ -19,6 +20,7 @@ mod diffgrad;
 mod grassmann;
 mod group;
 mod mfac;
+mod muon;
 mod sgd;
 mod sgd_sai;
 
@@ -28,6 +30,7 @@ pub use diffgrad::{DiffGrad, Friction};
 pub use grassmann::{GrassmannSgd, QrSign, geodesic_step, reorthonormalise};
 pub use group::Grouped;
 pub use mfac::{BlockedIhvp, DynamicIhvp, Mfac, StaticIhvp};
+pub use muon::{CUBIC, Muon, Orthogonalize, QUINTIC, newton_schulz, polar};
 pub use sgd::{Sgd, SignSgd};
 pub use sgd_sai::{SgdSai, SnrScale, gsnr};
 

@@ -107,17 +107,19 @@ fn record_exact(report: &mut Report, results: &Results) {
                 values,
                 tol,
             )
-            .over("(random, in-span)");
+            .over("x kinds");
     }
     let diag = results.exact.iter().map(|e| e.diag_rel).fold(0.0, f64::max);
     worst = worst.max(diag);
-    report.metric(
-        "m1.diag",
-        "diagonal of F⁻¹ vs oracle, largest elementwise relative error, worst window",
-        "",
-        vec![diag],
-        rounding_tol(),
-    );
+    report
+        .metric(
+            "m1.diag",
+            "diagonal of F⁻¹ vs oracle, largest elementwise relative error, worst window",
+            "",
+            vec![diag],
+            rounding_tol(),
+        )
+        .over("comparisons");
     report
         .metric(
             "m1.worst",
@@ -126,7 +128,7 @@ fn record_exact(report: &mut Report, results: &Results) {
             vec![worst],
             rounding_tol(),
         )
-        .over("all comparisons");
+        .over("comparisons");
 }
 
 fn record_cost(report: &mut Report, plan: &Plan, results: &Results) {
@@ -161,21 +163,25 @@ fn record_cost(report: &mut Report, plan: &Plan, results: &Results) {
     let logd: Vec<f64> = p.dims.iter().map(|&d| (d as f64).ln()).collect();
     let logt: Vec<f64> = c.mul_seconds.iter().map(|t| t.ln()).collect();
     let (slope, _, _) = stats::linear_fit(&logd, &logt);
-    report.metric(
-        "m2.slope",
-        "log-log slope of product time against d",
-        "",
-        vec![slope],
-        Tol::Unchecked,
-    );
+    report
+        .metric(
+            "m2.slope",
+            "log-log slope of product time against d",
+            "",
+            vec![slope],
+            Tol::Unchecked,
+        )
+        .over("fits");
     let span = c.mul_seconds.last().expect("a size") / c.mul_seconds[0];
-    report.metric(
-        "m2.span",
-        "product time at the largest d over that at the smallest",
-        "",
-        vec![span],
-        Tol::Unchecked,
-    );
+    report
+        .metric(
+            "m2.span",
+            "product time at the largest d over that at the smallest",
+            "",
+            vec![span],
+            Tol::Unchecked,
+        )
+        .over("ratios");
     let dm: Vec<f64> = cost
         .update_ms
         .iter()
@@ -183,20 +189,24 @@ fn record_cost(report: &mut Report, plan: &Plan, results: &Results) {
         .collect();
     let m3: Vec<f64> = cost.update_ms.iter().map(|&m| (m as f64).powi(3)).collect();
     let (a, b, residual) = fit_two_terms(&dm, &m3, &c.update_seconds);
-    report.metric(
-        "m2.update_fit",
-        "fit of the update time: a (s per d·m), b (s per m³)",
-        "s",
-        vec![a, b],
-        Tol::Unchecked,
-    );
-    report.metric(
-        "m2.update_residual",
-        "largest relative residual of that fit",
-        "",
-        vec![residual],
-        Tol::Unchecked,
-    );
+    report
+        .metric(
+            "m2.update_fit",
+            "fit of the update time: a (s per d·m), b (s per m³)",
+            "s",
+            vec![a, b],
+            Tol::Unchecked,
+        )
+        .over("coefficients");
+    report
+        .metric(
+            "m2.update_residual",
+            "largest relative residual of that fit",
+            "",
+            vec![residual],
+            Tol::Unchecked,
+        )
+        .over("fits");
 }
 
 /// Seed means of a method's test losses, per sparsity.
@@ -244,7 +254,7 @@ fn record_prune(report: &mut Report, plan: &PrunePlan, results: &Results) {
                 mean_loss(plan, results, method),
                 tol,
             )
-            .over("sparsities");
+            .over("sparsity levels");
         report
             .metric(
                 &format!("m3.accuracy.{key}"),
@@ -253,7 +263,7 @@ fn record_prune(report: &mut Report, plan: &PrunePlan, results: &Results) {
                 per_sparsity(plan, results, method, |r, mi, s| r.accuracy[mi][s]),
                 tol,
             )
-            .over("sparsities");
+            .over("sparsity levels");
     }
     let top = plan.ms.len() - 1;
     let magnitude = mean_loss(plan, results, Method::Magnitude);
@@ -275,7 +285,7 @@ fn record_prune(report: &mut Report, plan: &PrunePlan, results: &Results) {
             gap.clone(),
             tol,
         )
-        .over("sparsities");
+        .over("sparsity levels");
     report
         .metric(
             "m3.gap_full_high",
@@ -284,14 +294,16 @@ fn record_prune(report: &mut Report, plan: &PrunePlan, results: &Results) {
             high.iter().map(|&s| gap[s]).collect(),
             tol,
         )
-        .over("sparsities ≥ 80 %");
-    report.metric(
-        "m3.gap_high_vs_low",
-        "largest gap at ≥ 80 % minus largest gap below",
-        "nats",
-        vec![gap_high - gap_low],
-        tol,
-    );
+        .over("sparsity levels ≥ 80 %");
+    report
+        .metric(
+            "m3.gap_high_vs_low",
+            "largest gap at ≥ 80 % minus largest gap below",
+            "nats",
+            vec![gap_high - gap_low],
+            tol,
+        )
+        .over("differences");
     report
         .metric(
             "m3.blocked_minus_full",
@@ -300,7 +312,7 @@ fn record_prune(report: &mut Report, plan: &PrunePlan, results: &Results) {
             diff(&blocked, &full),
             tol,
         )
-        .over("sparsities");
+        .over("sparsity levels");
     report
         .metric(
             "m3.diagonal_minus_blocked",
@@ -309,7 +321,7 @@ fn record_prune(report: &mut Report, plan: &PrunePlan, results: &Results) {
             diff(&diagonal, &blocked),
             tol,
         )
-        .over("sparsities");
+        .over("sparsity levels");
     let seeds = |f: &dyn Fn(&crate::experiment::PruneRun) -> f64| -> Vec<f64> {
         results.prune.iter().map(f).collect()
     };
@@ -348,13 +360,15 @@ fn record_prune(report: &mut Report, plan: &PrunePlan, results: &Results) {
     }
     let last = plan.sparsities.len() - 1;
     let dense = stats::mean(&seeds(&|r| r.dense_loss));
-    report.metric(
-        "m3.magnitude_damage",
-        "magnitude pruning's test-loss increase at the largest sparsity (seed means)",
-        "nats",
-        vec![magnitude[last] - dense],
-        tol,
-    );
+    report
+        .metric(
+            "m3.magnitude_damage",
+            "magnitude pruning's test-loss increase at the largest sparsity (seed means)",
+            "nats",
+            vec![magnitude[last] - dense],
+            tol,
+        )
+        .over("differences");
 }
 
 /// The best learning rate's index by the seed-mean final training loss.
@@ -422,7 +436,7 @@ fn record_optim(report: &mut Report, plan: &Plan, results: &Results) {
             vec![best[1][0] - best[0][0], best[1][1] - best[0][1]],
             tol,
         )
-        .over("(final, mean over epochs)");
+        .over("statistics");
     let initial = stats::mean(&o.initial_loss);
     report
         .metric(
