@@ -1,5 +1,5 @@
 //! CUDA back end: sources under `kernels/cuda/`, compiled at run time with NVRTC through cudarc.
-//! (One file: the three GPU back ends share the module loading and the error type.)
+//! (One file: the GPU back ends share the module loading and the error type.)
 //!
 //! The driver and NVRTC libraries are loaded dynamically, so nothing here needs a CUDA toolkit at
 //! build time, and on a machine without a driver [`probe`] returns a reason instead of panicking.
@@ -14,6 +14,8 @@
 //!   eigendecomposition, one block per matrix; `spd.cu`).
 //! - [`privatize_gpu`]: the DP-SGD clip, sum and noise of [`crate::privacy::privatize`]
 //!   (`privacy.cu`).
+//! - [`CudaWindow`]: M-FAC's O(d m) products with a window held on the device, and
+//!   [`mfac_mul_gpu`], a whole `F⁻¹ x` with the O(m²) part on the host (`mfac.cu`).
 
 use crate::device::Device;
 use crate::optim::{Friction, Layout, gsnr};
@@ -30,6 +32,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("optim.cu", include_str!("../cuda/optim.cu")),
     ("spd.cu", include_str!("../cuda/spd.cu")),
     ("privacy.cu", include_str!("../cuda/privacy.cu")),
+    ("mfac.cu", include_str!("../cuda/mfac.cu")),
 ];
 
 /// The virtual architecture NVRTC targets at run time; the driver JIT-compiles it for newer GPUs.
@@ -609,4 +612,114 @@ pub fn privatize_gpu(
     unsafe { b.launch(LaunchConfig::for_num_elems(d as u32)) }
         .map_err(err("launch dp_clip_sum_noise"))?;
     stream.clone_dtoh(&out).map_err(err("download"))
+}
+
+/// An M-FAC window (`m × d`, f64) on the device, for the two O(d m) products of a sliding-window
+/// inverse-Fisher product; [`crate::optim::DynamicIhvp`] is the CPU reference.
+pub struct CudaWindow {
+    stream: Arc<CudaStream>,
+    products_fn: CudaFunction,
+    combine_fn: CudaFunction,
+    g: CudaSlice<f64>,
+    m: usize,
+    d: usize,
+}
+
+impl CudaWindow {
+    /// Uploads `grads` (`m × d`, row-major).
+    pub fn new(grads: &[f64], m: usize) -> Result<Self, CudaError> {
+        if m == 0 || !grads.len().is_multiple_of(m) {
+            return Err(CudaError("the window is not m × d".into()));
+        }
+        probe().map_err(CudaError)?;
+        let ctx = CudaContext::new(0).map_err(err("open device"))?;
+        let ptx = compile("mfac.cu", RUNTIME_ARCH)?;
+        let module = ctx
+            .load_module(cudarc::nvrtc::Ptx::from_src(ptx))
+            .map_err(err("load module"))?;
+        let products_fn = module
+            .load_function("mfac_products")
+            .map_err(err("load mfac_products"))?;
+        let combine_fn = module
+            .load_function("mfac_combine")
+            .map_err(err("load mfac_combine"))?;
+        let stream = ctx.default_stream();
+        let g = stream.clone_htod(grads).map_err(err("upload"))?;
+        Ok(Self {
+            stream,
+            products_fn,
+            combine_fn,
+            g,
+            m,
+            d: grads.len() / m,
+        })
+    }
+
+    fn check(&self, x: &[f64]) -> Result<(), CudaError> {
+        if x.len() == self.d {
+            Ok(())
+        } else {
+            Err(CudaError(format!(
+                "x has {} values, the window d = {}",
+                x.len(),
+                self.d
+            )))
+        }
+    }
+
+    /// `G x` (m values).
+    pub fn products(&self, x: &[f64]) -> Result<Vec<f64>, CudaError> {
+        self.check(x)?;
+        let xs = self.stream.clone_htod(x).map_err(err("upload"))?;
+        let mut out: CudaSlice<f64> = self.stream.alloc_zeros(self.m).map_err(err("alloc"))?;
+        let (m32, d64) = (self.m as i32, self.d as i64);
+        let cfg = LaunchConfig {
+            grid_dim: (self.m as u32, 1, 1),
+            block_dim: (256, 1, 1),
+            shared_mem_bytes: 0,
+        };
+        let mut b = self.stream.launch_builder(&self.products_fn);
+        b.arg(&self.g).arg(&xs).arg(&m32).arg(&d64).arg(&mut out);
+        // SAFETY: arguments match `mfac_products(const double*, const double*, int, long long,
+        // double*)`; `g` holds m · d values, `xs` d, `out` m; the block size is 256.
+        unsafe { b.launch(cfg) }.map_err(err("launch mfac_products"))?;
+        self.stream.clone_dtoh(&out).map_err(err("download"))
+    }
+
+    /// `x/λ + Σᵢ cᵢ gᵢ` (d values), `inv_damp` = 1/λ.
+    pub fn combine(&self, c: &[f64], x: &[f64], inv_damp: f64) -> Result<Vec<f64>, CudaError> {
+        self.check(x)?;
+        if c.len() != self.m {
+            return Err(CudaError(format!(
+                "c has {} values, the window m = {}",
+                c.len(),
+                self.m
+            )));
+        }
+        let xs = self.stream.clone_htod(x).map_err(err("upload"))?;
+        let cs = self.stream.clone_htod(c).map_err(err("upload"))?;
+        let mut out: CudaSlice<f64> = self.stream.alloc_zeros(self.d).map_err(err("alloc"))?;
+        let (m32, d64) = (self.m as i32, self.d as i64);
+        let mut b = self.stream.launch_builder(&self.combine_fn);
+        b.arg(&self.g)
+            .arg(&cs)
+            .arg(&xs)
+            .arg(&m32)
+            .arg(&d64)
+            .arg(&inv_damp)
+            .arg(&mut out);
+        // SAFETY: arguments match `mfac_combine(const double*, const double*, const double*,
+        // int, long long, double, double*)`; `out` and `xs` hold d values, `cs` m.
+        unsafe { b.launch(LaunchConfig::for_num_elems(self.d as u32)) }
+            .map_err(err("launch mfac_combine"))?;
+        self.stream.clone_dtoh(&out).map_err(err("download"))
+    }
+}
+
+/// `F⁻¹ x` of a sliding window with both O(d m) products on the GPU (the window is uploaded
+/// each call: for parity tests; keep a [`CudaWindow`] to amortise it).
+pub fn mfac_mul_gpu(w: &crate::optim::DynamicIhvp, x: &[f64]) -> Result<Vec<f64>, CudaError> {
+    let gpu = CudaWindow::new(w.window(), w.m)?;
+    let gx = gpu.products(x)?;
+    gpu.combine(&w.coefficients(&gx), x, w.inv_damp())
 }

@@ -253,3 +253,36 @@ fn dp_sgd_privatisation_matches_the_cpu() {
         assert!(worst < 1e-4, "n = {n}, d = {d}: {worst:e}");
     }
 }
+
+/// M-FAC's O(d m) products on the GPU inside a sliding-window product, against the CPU's
+/// `DynamicIhvp::mul` after some window replacements; relative agreement 1e-12 (f64; the
+/// reduction order of the dot products differs).
+#[test]
+#[ignore = "needs a CUDA device"]
+fn mfac_products_match_the_cpu() {
+    use kernels::optim::DynamicIhvp;
+    let mut rng = kernels::rng::Rng::new(0xfac);
+    for (m, d) in [(1usize, 5usize), (32, 1000), (64, 300_000)] {
+        let g: Vec<f64> = (0..m * d).map(|_| rng.normal()).collect();
+        let mut w = DynamicIhvp::new(&g, m, 1e-3);
+        for _ in 0..3 {
+            w.update(&(0..d).map(|_| rng.normal()).collect::<Vec<_>>());
+        }
+        let x: Vec<f64> = (0..d).map(|_| rng.normal()).collect();
+        let cpu = w.mul(&x);
+        let gpu = kernels::cuda::mfac_mul_gpu(&w, &x).expect("GPU run");
+        let num: f64 = cpu.iter().zip(&gpu).map(|(a, b)| (a - b).powi(2)).sum();
+        let den: f64 = cpu.iter().map(|a| a * a).sum();
+        assert!((num / den).sqrt() < 1e-12, "m = {m}, d = {d}");
+    }
+}
+
+#[test]
+fn mfac_window_without_a_gpu_is_an_error() {
+    // Bad shapes are refused before any device is touched; without a GPU, a reason comes back.
+    let bad = kernels::cuda::CudaWindow::new(&[1.0, 2.0, 3.0], 2);
+    assert!(matches!(bad, Err(e) if e.0.contains("m × d")));
+    if kernels::device::detect_cuda().is_err() {
+        assert!(kernels::cuda::CudaWindow::new(&[1.0; 4], 2).is_err());
+    }
+}

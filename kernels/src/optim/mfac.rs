@@ -262,23 +262,35 @@ impl DynamicIhvp {
         }
     }
 
-    /// `F⁻¹ x` given `G x`, O(d m + m²).
-    fn mul_with(&self, x: &[f64], gx: &[f64]) -> Vec<f64> {
+    /// The O(m²) middle of a product: from `G x`, the `cᵢ` with `F⁻¹ x = x/λ + Σᵢ cᵢ gᵢ` (the
+    /// host's share when the O(d m) products run on a GPU, `crate::cuda::CudaWindow`).
+    pub fn coefficients(&self, gx: &[f64]) -> Vec<f64> {
         let m = self.m;
+        assert_eq!(gx.len(), m, "G x is not m long");
         let mut a: Vec<f64> = gx.iter().map(|v| self.inv_damp * v).collect();
         for i in 1..m {
             let f = a[i - 1] / self.denom[i - 1];
             let row = &self.upper[(i - 1) * m + i..i * m];
             a[i..].iter_mut().zip(row).for_each(|(aj, u)| *aj -= u * f);
         }
-        // r = (a/s)ᵀ B, then F⁻¹x = x/λ − Gᵀ r.
-        let r: Vec<f64> = (0..m)
+        // c = −(a/s)ᵀ B.
+        (0..m)
             .map(|j| {
                 -(j..m)
                     .map(|i| a[i] / self.denom[i] * self.coef[i * m + j])
                     .sum::<f64>()
             })
-            .collect();
+            .collect()
+    }
+
+    /// `1/λ`.
+    pub fn inv_damp(&self) -> f64 {
+        self.inv_damp
+    }
+
+    /// `F⁻¹ x` given `G x`, O(d m + m²).
+    fn mul_with(&self, x: &[f64], gx: &[f64]) -> Vec<f64> {
+        let r = self.coefficients(gx);
         let mut out: Vec<f64> = x.iter().map(|v| self.inv_damp * v).collect();
         combine(&self.grads, self.d, &r, &mut out);
         out
