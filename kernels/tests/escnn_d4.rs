@@ -12,18 +12,13 @@ use kernels::nn::conv::Conv2d;
 use kernels::nn::d4::{Tied, act_planes, act_regular, compose};
 use serde_json::Value;
 
+mod common;
+use common::floats32;
+
 const FIXTURE: &str = include_str!("../fixtures/escnn_d4.json");
 
 fn fixture() -> Value {
     serde_json::from_str(FIXTURE).expect("escnn fixture parses")
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .expect("an array of numbers")
-        .iter()
-        .map(|x| x.as_f64().expect("a number") as f32)
-        .collect()
 }
 
 fn ints(v: &Value) -> Vec<usize> {
@@ -37,14 +32,14 @@ fn ints(v: &Value) -> Vec<usize> {
 /// `ours[j]`: our element acting on the plane as escnn's element j does.
 fn naming(fx: &Value) -> Vec<usize> {
     let s = fx["plane_size"].as_u64().unwrap() as usize;
-    let plane = floats(&fx["plane"]);
+    let plane = floats32(&fx["plane"]);
     fx["plane_moved"]
         .as_array()
         .unwrap()
         .iter()
         .enumerate()
         .map(|(j, moved)| {
-            let moved = floats(moved);
+            let moved = floats32(moved);
             let hits: Vec<usize> = (0..8)
                 .filter(|&e| act_planes(e, &plane, s) == moved)
                 .collect();
@@ -122,7 +117,7 @@ fn check_layer(layer: &Value, ours: &[usize], tied: &Tied, c_in: usize, regular_
     let kk = k * k;
     let in_block = if regular_in { kk } else { c_in * kk };
     // Filter rows (field, escnn element) → ours; within a row, regular input channels too.
-    let mut w_escnn = to_ours(&floats(&layer["filter"]), ours, c_in * kk);
+    let mut w_escnn = to_ours(&floats32(&layer["filter"]), ours, c_in * kk);
     if regular_in {
         w_escnn = w_escnn
             .chunks(c_in * kk)
@@ -143,13 +138,13 @@ fn check_layer(layer: &Value, ours: &[usize], tied: &Tied, c_in: usize, regular_
 
     let x_shape = ints(&layer["input_shape"]);
     let (h, w) = (x_shape[2], x_shape[3]);
-    let mut x = floats(&layer["input"]);
+    let mut x = floats32(&layer["input"]);
     if regular_in {
         x = to_ours(&x, ours, h * w);
     }
     let conv = Conv2d::new(c_in, c_out, k, h, w);
     let (y, _) = conv.forward(&x, &w_ours, &vec![0.0; c_out], 1);
-    let want = to_ours(&floats(&layer["output"]), ours, h * w);
+    let want = to_ours(&floats32(&layer["output"]), ours, h * w);
     let err_y = rel_err(&y, &want);
     eprintln!("escnn layer {c_in} → {c_out}: filter error {err_w:e}, output error {err_y:e}");
     assert!(

@@ -10,18 +10,13 @@
 use kernels::optim::{BlockedIhvp, DynamicIhvp, Layout, Mfac, Optimizer, StaticIhvp};
 use serde_json::Value;
 
+mod common;
+use common::floats;
+
 const FIXTURE: &str = kernels::golden::MFAC_OFFICIAL_JSON;
 
 fn fixture() -> Value {
     serde_json::from_str(FIXTURE).expect("M-FAC fixture parses")
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("an array of numbers")
-        .iter()
-        .map(|x| x.as_f64().expect("a number"))
-        .collect()
 }
 
 /// Integers scaled by the case's `scale`.

@@ -6,16 +6,11 @@
 use kernels::optim::{Layout, Muon, Optimizer, QUINTIC, newton_schulz};
 use serde_json::Value;
 
+mod common;
+use common::floats;
+
 fn fixture() -> Value {
     serde_json::from_str(kernels::golden::MUON_OFFICIAL_JSON).expect("Muon fixture parses")
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("an array of numbers")
-        .iter()
-        .map(|x| x.as_f64().expect("a number"))
-        .collect()
 }
 
 #[test]

@@ -6,13 +6,8 @@
 use kernels::optim::{Adam, AdamP, DiffGrad, Layout, Optimizer, Sgd, SgdSai, Sgdp, View};
 use serde_json::Value;
 
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
-        .collect()
-}
+mod common;
+use common::floats32;
 
 fn betas(kw: &Value) -> (f32, f32) {
     match kw.get("betas") {
@@ -106,24 +101,29 @@ fn every_step_matches_torch() {
         .zip(&shapes)
         .map(|(n, s)| (*n, s.as_slice()))
         .collect();
-    let shared: Vec<Vec<f32>> = fx["grads"].as_array().unwrap().iter().map(floats).collect();
+    let shared: Vec<Vec<f32>> = fx["grads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(floats32)
+        .collect();
     let mut keys = Vec::new();
     for cfg in fx["configs"].as_array().unwrap() {
         keys.push(cfg["key"].as_str().unwrap().to_string());
         // Configurations that make the projection fire carry the gradients they used.
         let grads: Vec<Vec<f32>> = match cfg.get("grads") {
-            Some(g) => g.as_array().unwrap().iter().map(floats).collect(),
+            Some(g) => g.as_array().unwrap().iter().map(floats32).collect(),
             None => shared.clone(),
         };
         let mut opt = build(cfg, Layout::new(&spec));
-        let mut p = floats(&fx["init"]);
+        let mut p = floats32(&fx["init"]);
         for (t, (g, want)) in grads
             .iter()
             .zip(cfg["trajectory"].as_array().unwrap())
             .enumerate()
         {
             opt.step(&mut p, g);
-            let want = floats(want);
+            let want = floats32(want);
             let worst = p
                 .iter()
                 .zip(&want)
@@ -162,10 +162,10 @@ fn orthogonal_fixtures_fire_the_channel_and_layer_views() {
         .unwrap();
     let layout = Layout::new(&[("w", &[4, 3]), ("b", &[5]), ("k", &[2, 2, 2])]);
     let mut opt = AdamP::new(layout, 1e-2).weight_decay(0.1);
-    let mut p = floats(&fx["init"]);
+    let mut p = floats32(&fx["init"]);
     let mut layer = 0;
     for g in cfg["grads"].as_array().unwrap() {
-        opt.step(&mut p, &floats(g));
+        opt.step(&mut p, &floats32(g));
         let views = opt.views();
         assert_eq!(&views[..2], &[Some(View::Channel), None]);
         assert!(views[2].is_some());

@@ -4,13 +4,8 @@
 use kernels::spd::*;
 use serde_json::Value;
 
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
+mod common;
+use common::floats;
 
 fn rel(a: &[f64], b: &[f64]) -> f64 {
     let scale = b.iter().fold(1.0f64, |m, v| m.max(v.abs()));

@@ -407,6 +407,31 @@ fn gradients(mlp: &Mlp, p: &[f32], train: &Dataset, plan: &PrunePlan, rng: &mut 
     out
 }
 
+/// `fit` on (train, test) with a fresh shuffle from `rng` before each epoch.
+fn fit_shuffled(
+    mlp: &Mlp,
+    p: &mut [f32],
+    opt: &mut dyn Optimizer,
+    data: &(Dataset, Dataset),
+    epochs: usize,
+    batch: usize,
+    rng: &mut Rng,
+) -> Result<Vec<kernels::nn::train::Epoch>, usize> {
+    let mut stats = mlp.bn_stats();
+    fit(
+        mlp,
+        p,
+        &mut stats,
+        opt,
+        &data.0,
+        &data.1,
+        epochs,
+        batch,
+        &mut |order| rng.shuffle(order),
+        &mut |_, _| {},
+    )
+}
+
 /// Trains the MLP with Adam; returns the parameters and the last epoch's training loss.
 fn train(
     mlp: &Mlp,
@@ -415,21 +440,9 @@ fn train(
     rng: &mut Rng,
 ) -> Result<(Vec<f32>, f64), String> {
     let mut p = mlp.init(&mut || rng.uniform());
-    let mut stats = mlp.bn_stats();
     let mut opt = kernels::optim::Adam::new(mlp.layout().clone(), plan.lr);
-    let epochs = fit(
-        mlp,
-        &mut p,
-        &mut stats,
-        &mut opt,
-        &data.0,
-        &data.1,
-        plan.epochs,
-        plan.batch,
-        &mut |order| rng.shuffle(order),
-        &mut |_, _| {},
-    )
-    .map_err(|e| format!("M3: Adam diverged in epoch {e}"))?;
+    let epochs = fit_shuffled(mlp, &mut p, &mut opt, data, plan.epochs, plan.batch, rng)
+        .map_err(|e| format!("M3: Adam diverged in epoch {e}"))?;
     Ok((p, epochs.last().expect("an epoch").train_loss))
 }
 
@@ -549,24 +562,20 @@ fn optim_run(plan: &Plan, arm: Arm, lr: f32, seed: u64) -> (f64, Vec<f64>) {
     let data = split(&mut rng, net.test);
     let mlp = Mlp::new(&net.sizes, false);
     let mut p = mlp.init(&mut || rng.uniform());
-    let mut stats = mlp.bn_stats();
-    let initial = mlp.evaluate(&p, &stats, &data.0.x, &data.0.y).0;
+    let initial = mlp.evaluate(&p, &mlp.bn_stats(), &data.0.x, &data.0.y).0;
     let layout = mlp.layout().clone();
     let mut opt: Box<dyn Optimizer> = match arm {
         Arm::Mfac => Box::new(Mfac::new(layout, lr, o.m, o.damp)),
         Arm::Sgd => Box::new(Sgd::new(layout, lr).momentum(o.momentum, 0.0, false)),
     };
-    let curve = match fit(
+    let curve = match fit_shuffled(
         &mlp,
         &mut p,
-        &mut stats,
         opt.as_mut(),
-        &data.0,
-        &data.1,
+        &data,
         o.epochs,
         net.batch,
-        &mut |order| rng.shuffle(order),
-        &mut |_, _| {},
+        &mut rng,
     ) {
         Ok(epochs) => epochs.iter().map(|e| e.train_loss).collect(),
         Err(_) => vec![f64::INFINITY; o.epochs],
