@@ -16,14 +16,19 @@ use std::path::{Path, PathBuf};
 /// Significant digits kept in snapshots.
 pub const SIG_DIGITS: i32 = 6;
 
-/// The verdict a snapshot pins for a claim whose every check reads an unchecked metric (wall
-/// times): the book shows the run's verdict, but no snapshot can fix what another machine's
-/// clock will say.
+/// The verdict a snapshot pins for a wall-clock claim: the book shows the run's verdict, but no
+/// snapshot can fix what another machine's clock will say.
 pub const MACHINE_DEPENDENT: &str = "machine-dependent";
 
-/// Whether every check of `claim` reads a metric whose tolerance is [`Tol::Unchecked`].
+/// The words by which a claim's statement declares it a wall-clock claim.
+pub const WALL_CLOCK: &str = "Wall-clock:";
+
+/// A wall-clock claim: its statement says [`WALL_CLOCK`] and every check reads a metric whose
+/// tolerance is [`Tol::Unchecked`]. (Unchecked alone is not enough: rounding-level errors are
+/// unchecked too, and their verdicts stay pinned.)
 fn machine_dependent(report: &Report, claim: &crate::report::Claim) -> bool {
-    !claim.checks.is_empty()
+    claim.statement.contains(WALL_CLOCK)
+        && !claim.checks.is_empty()
         && claim.checks.iter().all(|k| {
             report
                 .metrics
@@ -351,7 +356,7 @@ mod tests {
             r.claims.push(
                 Claim::new(
                     "S2",
-                    "fast",
+                    "fast. Wall-clock: varies by machine",
                     PaperValue {
                         value: "1 s".into(),
                         source: "Table 2".into(),
@@ -368,6 +373,15 @@ mod tests {
         assert_eq!(old["claims"][1]["verdict"], json!(MACHINE_DEPENDENT));
         assert_eq!(old["claims"][0]["verdict"], json!("reproduced"));
         assert!(compare(&old, &view("p", &slow), &fast).is_empty());
+        // Without the declaration an unchecked metric (a rounding-level error) stays pinned.
+        let undeclared = |seconds: f64| {
+            let mut r = timed(seconds);
+            r.claims[1].statement = "fast".into();
+            r
+        };
+        let old = view("p", &undeclared(1.0));
+        assert_eq!(old["claims"][1]["verdict"], json!("reproduced"));
+        assert!(!compare(&old, &view("p", &undeclared(20.0)), &fast).is_empty());
     }
 
     #[test]
