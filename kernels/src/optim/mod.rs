@@ -11,12 +11,14 @@
 //! L2) and [`Adam`] (L2 or decoupled, i.e. AdamW); `torch_optimizer.DiffGrad` for [`DiffGrad`];
 //! the `adamp` package for [`Sgdp`] and [`AdamP`]; the `sgd-sai` package for [`SgdSai`]; the
 //! official M-FAC code for [`Mfac`] and its inverse-Fisher products; the official Muon code for
-//! [`Muon`] and its Newton–Schulz iteration.
+//! [`Muon`] and its Newton–Schulz iteration; [`Fismo`] has no official code and follows the
+//! paper's Algorithm 1 (its reduction to [`Muon`] is tested bit for bit).
 //! Element-wise steps are one fused pass over memory; the projected ones make two.
 
 mod adam;
 mod adamp;
 mod diffgrad;
+mod fismo;
 mod grassmann;
 mod group;
 mod mfac;
@@ -27,6 +29,7 @@ mod sgd_sai;
 pub use adam::{Adam, Decay};
 pub use adamp::{AdamP, Projection, Sgdp, View, project, projection_view};
 pub use diffgrad::{DiffGrad, Friction};
+pub use fismo::{Damping, Fismo};
 pub use grassmann::{GrassmannSgd, QrSign, geodesic_step, reorthonormalise};
 pub use group::Grouped;
 pub use mfac::{BlockedIhvp, DynamicIhvp, Mfac, StaticIhvp};

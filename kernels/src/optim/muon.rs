@@ -19,7 +19,7 @@
 //! `kernels/tests/muon_official.rs` matches it to the official code with the cast patched out.
 
 use super::{Layout, Optimizer, check_len};
-use crate::spd::invsqrtm;
+use crate::spd::eigh;
 
 /// Muon's quintic coefficients (a, b, c), chosen by its author for slope at zero.
 pub const QUINTIC: [f64; 3] = [3.4445, -4.7750, 2.0315];
@@ -28,7 +28,7 @@ pub const CUBIC: [f64; 3] = [1.5, -0.5, 0.0];
 
 /// `a (m × k) · b (k × n)` with arbitrary strides, into a new row-major `m × n` matrix.
 #[allow(clippy::too_many_arguments)]
-fn gemm(
+pub(super) fn gemm(
     m: usize,
     k: usize,
     n: usize,
@@ -64,7 +64,7 @@ fn gemm(
     c
 }
 
-fn transpose(x: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+pub(super) fn transpose(x: &[f64], rows: usize, cols: usize) -> Vec<f64> {
     let mut t = vec![0.0; x.len()];
     for i in 0..rows {
         for j in 0..cols {
@@ -106,23 +106,31 @@ pub fn newton_schulz(
     if tall { transpose(&x, r, c) } else { x }
 }
 
-/// The exact polar factor `U Vᵀ` of a full-rank `g = U Σ Vᵀ`: `g (gᵀg)^{-1/2}` when
-/// `rows ≥ cols`, `(g gᵀ)^{-1/2} g` otherwise.
+/// The exact polar factor `U Vᵀ` of `g = U Σ Vᵀ`: `g (gᵀg)^{-1/2}` when `rows ≥ cols`,
+/// `(g gᵀ)^{-1/2} g` otherwise. Where `g` is rank-deficient (a dead unit's zero row) the polar
+/// factor is not unique; this one is the partial isometry `U₊ V₊ᵀ` over the singular values
+/// above the Gram matrix's rounding level (λ ≤ λ_max · k · ε counts as zero), so a zero row
+/// of `g` stays a zero row instead of becoming NaN.
 pub fn polar(g: &[f64], rows: usize, cols: usize) -> Vec<f64> {
     assert_eq!(g.len(), rows * cols, "g is not rows × cols");
+    let inv_sqrt = |gram: &[f64], k: usize| {
+        let e = eigh(gram, k);
+        let tol = e.values.last().copied().unwrap_or(0.0) * k as f64 * f64::EPSILON;
+        e.apply(|l| if l > tol { 1.0 / l.sqrt() } else { 0.0 })
+    };
     if rows >= cols {
         let gtg = gemm(cols, rows, cols, g, (1, cols), g, (cols, 1));
-        let s = invsqrtm(&gtg, cols);
+        let s = inv_sqrt(&gtg, cols);
         gemm(rows, cols, cols, g, (cols, 1), &s, (cols, 1))
     } else {
         let ggt = gemm(rows, cols, rows, g, (cols, 1), g, (1, cols));
-        let s = invsqrtm(&ggt, rows);
+        let s = inv_sqrt(&ggt, rows);
         gemm(rows, rows, cols, &s, (rows, 1), g, (cols, 1))
     }
 }
 
 /// torch's `lerp`: `s + w (e − s)` for `w < ½`, else `e − (e − s)(1 − w)` (same rounding).
-fn lerp(s: f32, e: f32, w: f32) -> f32 {
+pub(super) fn lerp(s: f32, e: f32, w: f32) -> f32 {
     if w < 0.5 {
         s + w * (e - s)
     } else {
@@ -308,6 +316,23 @@ mod tests {
             assert!(max_abs_diff(&h, &transpose(&h, k, k)) < 1e-12);
             assert!(crate::spd::eigh(&h, k).values[0] > 0.0);
         }
+    }
+
+    #[test]
+    fn a_zero_row_stays_zero_in_the_polar_factor() {
+        // A dead unit: row 2 of g is zero, so g has rank 3 of 4 and (g gᵀ)^{-1/2} does not exist.
+        let mut rng = Rng::new(4);
+        let (rows, cols) = (4, 6);
+        let mut g = randn(rows * cols, &mut rng);
+        g[2 * cols..3 * cols].iter_mut().for_each(|v| *v = 0.0);
+        let q = polar(&g, rows, cols);
+        assert!(q.iter().all(|v| v.is_finite()));
+        assert!(q[2 * cols..3 * cols].iter().all(|v| v.abs() < 1e-12));
+        // The other rows are orthonormal: Q Qᵀ = diag(1, 1, 0, 1).
+        let qqt = gemm(rows, cols, rows, &q, (cols, 1), &q, (1, cols));
+        let mut want = crate::spd::identity(rows);
+        want[2 * rows + 2] = 0.0;
+        assert!(max_abs_diff(&qqt, &want) < 1e-12);
     }
 
     #[test]
