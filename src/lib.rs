@@ -22,5 +22,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &equivariant_dp::REPRODUCTION,
         &dale_langevin::REPRODUCTION,
         &m_fac::REPRODUCTION,
+        &fismo::REPRODUCTION,
     ]
 }
