@@ -7,6 +7,37 @@ use std::collections::BTreeMap;
 /// Each workspace package's name → the workspace packages it depends on (any kind: normal, dev,
 /// build), from `cargo metadata --no-deps`.
 fn workspace_graph() -> BTreeMap<String, (String, Vec<String>)> {
+    let meta = metadata();
+    let packages = meta["packages"].as_array().expect("packages");
+    let names: Vec<String> = packages
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    packages
+        .iter()
+        .map(|p| {
+            let deps = dependencies(p)
+                .into_iter()
+                .filter(|d| names.contains(d))
+                .collect();
+            let dir = p["manifest_path"].as_str().unwrap().to_string();
+            (p["name"].as_str().unwrap().to_string(), (dir, deps))
+        })
+        .collect()
+}
+
+/// The names of every dependency of a package (workspace or registry, any kind).
+fn dependencies(package: &Value) -> Vec<String> {
+    package["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `cargo metadata --no-deps` of the workspace.
+fn metadata() -> Value {
     let out = std::process::Command::new(env!("CARGO"))
         .args([
             "metadata",
@@ -23,26 +54,7 @@ fn workspace_graph() -> BTreeMap<String, (String, Vec<String>)> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let meta: Value = serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON");
-    let packages = meta["packages"].as_array().expect("packages");
-    let names: Vec<String> = packages
-        .iter()
-        .map(|p| p["name"].as_str().unwrap().to_string())
-        .collect();
-    packages
-        .iter()
-        .map(|p| {
-            let deps = p["dependencies"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| d["name"].as_str().unwrap().to_string())
-                .filter(|d| names.contains(d))
-                .collect();
-            let dir = p["manifest_path"].as_str().unwrap().to_string();
-            (p["name"].as_str().unwrap().to_string(), (dir, deps))
-        })
-        .collect()
+    serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON")
 }
 
 fn is_reproduction(manifest: &str) -> bool {
@@ -68,7 +80,28 @@ fn harness_depends_on_kernels_only() {
 }
 
 #[test]
-fn reproductions_depend_on_harness_and_kernels_only() {
+fn only_the_bridge_depends_on_dfdx_and_only_on_kernels() {
+    let meta = metadata();
+    for p in meta["packages"].as_array().expect("packages") {
+        let name = p["name"].as_str().unwrap();
+        if name != "dfdx-bridge" {
+            assert!(
+                !dependencies(p).iter().any(|d| d == "dfdx"),
+                "{name} depends on dfdx directly: use dfdx_bridge::dfdx"
+            );
+        }
+    }
+    let graph = workspace_graph();
+    let (_, deps) = &graph["dfdx-bridge"];
+    assert_eq!(
+        deps,
+        &["kernels".to_string()],
+        "dfdx-bridge depends on {deps:?}"
+    );
+}
+
+#[test]
+fn reproductions_depend_on_harness_kernels_and_the_bridge_only() {
     let graph = workspace_graph();
     let mut count = 0;
     for (name, (manifest, deps)) in &graph {
@@ -78,7 +111,7 @@ fn reproductions_depend_on_harness_and_kernels_only() {
         count += 1;
         for d in deps {
             assert!(
-                d == "harness" || d == "kernels",
+                ["harness", "kernels", "dfdx-bridge"].contains(&d.as_str()),
                 "reproduction {name} depends on workspace crate {d}"
             );
         }

@@ -13,6 +13,11 @@
 //!
 //! Only the CPU device and `f32` are bridged: the optimizers' state and the suite's CUDA paths
 //! live in `kernels`, not in dfdx.
+//!
+//! dfdx itself is re-exported ([`dfdx`]), so a reproduction depends on this crate alone and the
+//! workspace has one way in to dfdx, at one version and one feature set.
+
+pub use dfdx;
 
 use dfdx::nn::tensor_collection::{
     RecursiveWalker, TensorCollection, TensorOptions, TensorVisitor, ViewTensorMut, ViewTensorName,

@@ -14,9 +14,16 @@ pub const DIFFERENT: f64 = 1e-6;
 pub const VISIBLE: f64 = 1e-3;
 /// X2: traces of the normalised factors (f64).
 pub const TRACE: f64 = 1e-10;
-/// X2: singular values of `P^{1/2} ΔW Q^{1/2}` within this of one. The card's 1e-10 assumes
-/// f64 updates; here ΔW is read back from f32 parameters (rounding 6e-8 per element, amplified
-/// by the factors' conditioning), so the bound is 1e-3, set before running.
+/// X2: the largest singular value of `P^{1/2} ΔW Q^{1/2}` within this of one. The card's 1e-10
+/// assumes f64 updates; here ΔW is read back from f32 parameters (rounding 6e-8 per element,
+/// amplified by the factors' conditioning), so the bound is 1e-3, set before running.
+///
+/// Changed after the first ci run, before any verdict was kept: the card's "all singular
+/// values equal one" needs a full-rank momentum. On this network the early hidden gradients
+/// have about ten dominant directions (ten classes), the polar factor then has zero singular
+/// values, and the smallest σ measured the momentum's rank, not the trust region. The boundary
+/// claim is about the spectral norm, so σ_max is checked and the rank-deficient updates are
+/// counted (`x2.rank_deficient`).
 pub const SIGMA: f64 = 1e-3;
 /// X2 falsifier: a deviation this large means the step is not on the trust-region boundary.
 pub const OFF_BOUNDARY: f64 = 0.05;
@@ -44,25 +51,89 @@ fn median(mut v: Vec<f64>) -> f64 {
         return f64::NAN;
     }
     let k = v.len() / 2;
-    if v.len() % 2 == 1 { v[k] } else { 0.5 * (v[k - 1] + v[k]) }
+    if v.len() % 2 == 1 {
+        v[k]
+    } else {
+        0.5 * (v[k - 1] + v[k])
+    }
 }
 
 /// Records every metric the claims, tables and figures cite.
 pub fn record(report: &mut Report, plan: &Plan, results: &Results) {
     let id = &results.identity;
-    let rounding = Tol::Close { rel: 1.0, abs: 1e-11 };
-    let rows: [(&str, &str, f64, Tol); 8] = [
-        ("x1.reduction", "max |FISMO(γ = 1) − EMA Muon| / max |EMA Muon| over the updates", id.reduction_gap, rounding),
-        ("x1.official", "max |Muon defaults − EMA Muon| / max |EMA Muon| (control)", id.official_gap, Tol::rel(1e-6)),
-        ("x2.trace", "max relative error of tr P = m and tr Q = n", id.trace_error, rounding),
-        ("x2.min_eigenvalue", "smallest eigenvalue of any P or Q", id.min_eigenvalue, Tol::rel(1e-6)),
-        ("x2.sigma", "max |σ − 1| of P^{1/2} ΔW Q^{1/2} (FISMO's step)", id.sigma_error, Tol::Close { rel: 1.0, abs: 1e-6 }),
-        ("x2.muon_sigma", "max |σ − 1| of the EMA-Muon step in FISMO's metric (control)", id.muon_sigma_error, Tol::rel(1e-6)),
-        ("x2.damping_gap", "‖P(Algorithm 1) − P(Theorem 1)‖_F / ‖P‖_F after the trajectory, worst matrix", id.damping_gap, Tol::rel(1e-6)),
-        ("x2.factor_condition", "κ(P) of the last factors, worst matrix", id.factor_condition, Tol::rel(1e-6)),
+    let rounding = Tol::Close {
+        rel: 1.0,
+        abs: 1e-11,
+    };
+    let rows: [(&str, &str, f64, Tol); 10] = [
+        (
+            "x1.reduction",
+            "max |FISMO(γ = 1) − EMA Muon| / max |EMA Muon| over the updates",
+            id.reduction_gap,
+            rounding,
+        ),
+        (
+            "x1.official",
+            "max |Muon defaults − EMA Muon| / max |EMA Muon| (control)",
+            id.official_gap,
+            Tol::rel(1e-6),
+        ),
+        (
+            "x2.trace",
+            "max relative error of tr P = m and tr Q = n",
+            id.trace_error,
+            rounding,
+        ),
+        (
+            "x2.min_eigenvalue",
+            "smallest eigenvalue of any P or Q",
+            id.min_eigenvalue,
+            Tol::rel(1e-6),
+        ),
+        (
+            "x2.sigma",
+            "max |σ_max − 1| of P^{1/2} ΔW Q^{1/2} (FISMO's step)",
+            id.sigma_error,
+            Tol::Close {
+                rel: 1.0,
+                abs: 1e-6,
+            },
+        ),
+        (
+            "x2.muon_sigma",
+            "max |σ_max − 1| of the EMA-Muon step in FISMO's metric (control)",
+            id.muon_sigma_error,
+            Tol::rel(1e-6),
+        ),
+        (
+            "x2.rank_deficient",
+            "fraction of FISMO updates with σ_min(P^{1/2} ΔW Q^{1/2}) < ½",
+            id.rank_deficient,
+            Tol::rel(1e-6),
+        ),
+        (
+            "x2.statistic_scale",
+            "max ‖G‖²_F / (m n): the gradient statistic's mean eigenvalue (the factors' is 1)",
+            id.statistic_scale,
+            Tol::rel(1e-6),
+        ),
+        (
+            "x2.damping_gap",
+            "‖P(Algorithm 1) − P(Theorem 1)‖_F / ‖P‖_F after the trajectory, worst matrix",
+            id.damping_gap,
+            Tol::rel(1e-6),
+        ),
+        (
+            "x2.factor_condition",
+            "κ(P) of the last factors, worst matrix",
+            id.factor_condition,
+            Tol::rel(1e-6),
+        ),
     ];
     for (key, label, value, tol) in rows {
-        report.metric(key, label, "", vec![value], tol).over("measurements");
+        report
+            .metric(key, label, "", vec![value], tol)
+            .over("measurements");
     }
     let tol = Tol::rel(1e-6);
     let mut best_loss = Vec::new();
@@ -75,7 +146,9 @@ pub fn record(report: &mut Report, plan: &Plan, results: &Results) {
                 &format!("x3.final.{}", arm.key()),
                 &format!("{}: final training loss (seed mean)", arm.label()),
                 "nats",
-                runs.iter().map(|r| stats::mean(&r.iter().map(|o| o.final_loss).collect::<Vec<_>>())).collect(),
+                runs.iter()
+                    .map(|r| stats::mean(&r.iter().map(|o| o.final_loss).collect::<Vec<_>>()))
+                    .collect(),
                 tol,
             )
             .over("learning rates");
@@ -99,26 +172,51 @@ pub fn record(report: &mut Report, plan: &Plan, results: &Results) {
         let initial = stats::mean(&cell.iter().map(|o| o.initial_loss).collect::<Vec<_>>());
         best_loss.push(loss);
         progress.push(loss / initial);
-        kappa.push(median(cell.iter().flat_map(|o| o.log_kappa.iter().copied()).collect()));
+        kappa.push(median(
+            cell.iter()
+                .flat_map(|o| o.log_kappa.iter().copied())
+                .collect(),
+        ));
     }
     let (adam, muon, fismo) = (0, 1, 2);
     report
-        .metric("x3.best", "best final training loss: AdamW, Muon, FISMO", "nats", best_loss.clone(), tol)
+        .metric(
+            "x3.best",
+            "best final training loss: AdamW, Muon, FISMO",
+            "nats",
+            best_loss.clone(),
+            tol,
+        )
         .over("arms");
     report
         .metric(
             "x3.gaps",
             "Muon − FISMO and AdamW − Muon, best final training losses",
             "nats",
-            vec![best_loss[muon] - best_loss[fismo], best_loss[adam] - best_loss[muon]],
+            vec![
+                best_loss[muon] - best_loss[fismo],
+                best_loss[adam] - best_loss[muon],
+            ],
             tol,
         )
         .over("differences");
     report
-        .metric("x3.muon_minus_fismo", "Muon − FISMO, best final training losses", "nats", vec![best_loss[muon] - best_loss[fismo]], tol)
+        .metric(
+            "x3.muon_minus_fismo",
+            "Muon − FISMO, best final training losses",
+            "nats",
+            vec![best_loss[muon] - best_loss[fismo]],
+            tol,
+        )
         .over("differences");
     report
-        .metric("x3.progress", "best final over initial training loss: AdamW, Muon, FISMO", "", progress, tol)
+        .metric(
+            "x3.progress",
+            "best final over initial training loss: AdamW, Muon, FISMO",
+            "",
+            progress,
+            tol,
+        )
         .over("arms");
     report
         .metric("x4.log_kappa", "median log10 κ(ΔW) of the hidden matrices at the best learning rate: AdamW, Muon, FISMO", "", kappa.clone(), tol)
@@ -133,7 +231,13 @@ pub fn record(report: &mut Report, plan: &Plan, results: &Results) {
         )
         .over("differences");
     report
-        .metric("x4.fismo_minus_muon", "log10 κ: FISMO − Muon", "", vec![kappa[fismo] - kappa[muon]], tol)
+        .metric(
+            "x4.fismo_minus_muon",
+            "log10 κ: FISMO − Muon",
+            "",
+            vec![kappa[fismo] - kappa[muon]],
+            tol,
+        )
         .over("differences");
 }
 
@@ -159,7 +263,7 @@ pub fn claims(report: &mut Report, plan: &Plan) {
         Claim::new(
             "X2",
             &format!(
-                "On the same trajectory (β = {beta}, γ = {gamma}, μ = {mu}): tr P = m and tr Q = n to ≤ {TRACE} relative, P and Q stay positive definite, and every singular value of P^{{1/2}} ΔW Q^{{1/2}} is within {SIGMA} of one (the step lies on the trust-region boundary; f32 parameters bound the resolution). Falsified by a deviation ≥ {OFF_BOUNDARY}. Control: the unwhitened EMA-Muon step deviates by ≥ {UNWHITENED} in the same metric. The card's correction: these hold by construction."
+                "On the same trajectory (β = {beta}, γ = {gamma}, μ = {mu}): tr P = m and tr Q = n to ≤ {TRACE} relative, P and Q stay positive definite, and the largest singular value of P^{{1/2}} ΔW Q^{{1/2}} is within {SIGMA} of one (the step lies on the trust-region boundary; f32 parameters bound the resolution). Falsified by a deviation ≥ {OFF_BOUNDARY}. Control: the unwhitened EMA-Muon step deviates by ≥ {UNWHITENED} in the same metric, so the metric differs from Muon's. The card's correction: these hold by construction."
             ),
             PaperValue::new("ΔW = P^{-1/2} Polar(M) Q^{-1/2} solves the trust region ‖P^{1/2} ΔW Q^{1/2}‖₂ ≤ η", "trust-region view as transcribed on the card", Provenance::Secondary),
         )

@@ -8,8 +8,8 @@
 use crate::method::{
     Arm, ArmSettings, HIDDEN, Net, condition, ema_muon, loss_and_accuracy, optimizer,
 };
-use dfdx::losses::cross_entropy_with_logits_loss;
-use dfdx::prelude::*;
+use dfdx_bridge::dfdx::losses::cross_entropy_with_logits_loss;
+use dfdx_bridge::dfdx::prelude::*;
 use dfdx_bridge::{Bridge, read_params};
 use harness::grid::{Grid, run_grid};
 use harness::rng::Rng;
@@ -64,10 +64,16 @@ pub struct Identity {
     pub trace_error: f64,
     /// The smallest eigenvalue of any P or Q.
     pub min_eigenvalue: f64,
-    /// max |σ − 1| over the singular values of P^{1/2} ΔW Q^{1/2}.
+    /// max |σ_max − 1| of P^{1/2} ΔW Q^{1/2} (the step on the trust-region boundary).
     pub sigma_error: f64,
     /// The same for the EMA-Muon update measured in FISMO's metric (the control).
     pub muon_sigma_error: f64,
+    /// The fraction of FISMO updates with σ_min(P^{1/2} ΔW Q^{1/2}) < ½: a momentum of lower
+    /// rank than the matrix, where the polar factor has zero singular values.
+    pub rank_deficient: f64,
+    /// max ‖G‖²_F / (m n): the mean eigenvalue of the gradient statistic (1/n) G Gᵀ, which
+    /// Algorithm 1 mixes into factors whose mean eigenvalue is 1.
+    pub statistic_scale: f64,
     /// ‖P_Alg1 − P_Thm1‖_F / ‖P_Alg1‖_F at the end, worst matrix.
     pub damping_gap: f64,
     /// Largest and smallest eigenvalue ratio κ(P) of the last factors, worst matrix.
@@ -134,14 +140,20 @@ type X = Tensor<(usize, Const<64>), f32, Cpu>;
 fn inputs(dev: &Cpu, d: &Dataset, idx: &[usize]) -> (X, Tensor<(usize, Const<10>), f32, Cpu>) {
     let b = d.rows(idx);
     let mut onehot = vec![0.0f32; idx.len() * 10];
-    b.y.iter().enumerate().for_each(|(i, &y)| onehot[i * 10 + y] = 1.0);
+    b.y.iter()
+        .enumerate()
+        .for_each(|(i, &y)| onehot[i * 10 + y] = 1.0);
     (
         dev.tensor_from_vec(b.x, (idx.len(), Const::<64>)),
         dev.tensor_from_vec(onehot, (idx.len(), Const::<10>)),
     )
 }
 
-fn evaluate<const H: usize>(dev: &Cpu, net: &<Net<H> as BuildOnDevice<Cpu, f32>>::Built, d: &Dataset) -> (f64, f64) {
+fn evaluate<const H: usize>(
+    dev: &Cpu,
+    net: &<Net<H> as BuildOnDevice<Cpu, f32>>::Built,
+    d: &Dataset,
+) -> (f64, f64) {
     let all: Vec<usize> = (0..d.len()).collect();
     let (x, _) = inputs(dev, d, &all);
     loss_and_accuracy(&net.forward(x).as_vec(), &d.y)
@@ -170,8 +182,15 @@ fn hidden(layout: &Layout, flat: &[f32]) -> Vec<Vec<f64>> {
     HIDDEN
         .iter()
         .map(|n| {
-            let s = layout.slots.iter().find(|s| s.name == *n).expect("hidden slot");
-            flat[s.offset..s.offset + s.len].iter().map(|&v| f64::from(v)).collect()
+            let s = layout
+                .slots
+                .iter()
+                .find(|s| s.name == *n)
+                .expect("hidden slot");
+            flat[s.offset..s.offset + s.len]
+                .iter()
+                .map(|&v| f64::from(v))
+                .collect()
         })
         .collect()
 }
@@ -187,7 +206,11 @@ fn train<const H: usize>(plan: &Plan, arm: Arm, lr: f32, seed: u64) -> RunOut {
     let layout = bridge.layout.clone();
     let mut opt = optimizer(arm, &layout, lr, &plan.settings);
     let initial_loss = evaluate::<H>(&dev, &net, &tr).0;
-    let mut batches = Batches { order: (0..tr.len()).collect(), at: usize::MAX / 2, batch: plan.batch };
+    let mut batches = Batches {
+        order: (0..tr.len()).collect(),
+        at: usize::MAX / 2,
+        batch: plan.batch,
+    };
     let mut log_kappa = Vec::new();
     let mut before = vec![0.0f32; layout.total];
     let mut after = vec![0.0f32; layout.total];
@@ -200,7 +223,12 @@ fn train<const H: usize>(plan: &Plan, arm: Arm, lr: f32, seed: u64) -> RunOut {
         }
         let grads = loss.backward();
         if bridge.step(&mut net, &grads, opt.as_mut()).is_err() {
-            return RunOut { initial_loss, final_loss: f64::INFINITY, test_accuracy: 0.0, log_kappa };
+            return RunOut {
+                initial_loss,
+                final_loss: f64::INFINITY,
+                test_accuracy: 0.0,
+                log_kappa,
+            };
         }
         if sample {
             read_params(&net, &mut after).expect("layout");
@@ -212,8 +240,17 @@ fn train<const H: usize>(plan: &Plan, arm: Arm, lr: f32, seed: u64) -> RunOut {
     }
     let (final_loss, _) = evaluate::<H>(&dev, &net, &tr);
     let (_, test_accuracy) = evaluate::<H>(&dev, &net, &te);
-    let final_loss = if final_loss.is_finite() { final_loss } else { f64::INFINITY };
-    RunOut { initial_loss, final_loss, test_accuracy, log_kappa }
+    let final_loss = if final_loss.is_finite() {
+        final_loss
+    } else {
+        f64::INFINITY
+    };
+    RunOut {
+        initial_loss,
+        final_loss,
+        test_accuracy,
+        log_kappa,
+    }
 }
 
 /// `−p` of a shadow step on zero parameters at lr 1: the update ΔW itself, per hidden matrix.
@@ -232,16 +269,13 @@ fn gap(a: &[f64], b: &[f64]) -> f64 {
     max_abs(&d) / max_abs(b).max(f64::MIN_POSITIVE)
 }
 
-/// max |σ − 1| over the singular values of `P^{1/2} d Q^{1/2}` for the `i`-th matrix.
-fn sigma_error(p: &[f64], q: &[f64], d: &[f64], n: usize) -> f64 {
+/// The largest and smallest singular values of `P^{1/2} d Q^{1/2}` (n × n).
+fn metric_singular_values(p: &[f64], q: &[f64], d: &[f64], n: usize) -> (f64, f64) {
     let (ps, qs) = (eigh(p, n).apply(f64::sqrt), eigh(q, n).apply(f64::sqrt));
     let t = kernels::spd::matmul(&kernels::spd::matmul(&ps, d, n), &qs, n);
     let tt = kernels::spd::matmul(&kernels::spd::transpose(&t, n), &t, n);
-    eigh(&tt, n)
-        .values
-        .iter()
-        .map(|s| (s.max(0.0).sqrt() - 1.0).abs())
-        .fold(0.0, f64::max)
+    let ev = eigh(&tt, n).values;
+    (ev[n - 1].max(0.0).sqrt(), ev[0].max(0.0).sqrt())
 }
 
 /// X1 and X2 on the hidden gradients of one AdamW trajectory.
@@ -257,14 +291,24 @@ fn identity<const H: usize>(plan: &Plan, seed: u64) -> Identity {
     let mut driver = optimizer(Arm::AdamW, &layout, ip.adamw_lr, &s);
     let one = Layout::new(&[("w", &[H, H])]);
     let per = |make: &dyn Fn() -> Box<dyn Optimizer>| (0..3).map(|_| make()).collect::<Vec<_>>();
-    let mut fismo: Vec<Fismo> = (0..3).map(|_| Fismo::new(one.clone(), 1.0).factors(s.beta, s.gamma, s.mu)).collect();
+    let mut fismo: Vec<Fismo> = (0..3)
+        .map(|_| Fismo::new(one.clone(), 1.0).factors(s.beta, s.gamma, s.mu))
+        .collect();
     let mut theorem: Vec<Fismo> = (0..3)
-        .map(|_| Fismo::new(one.clone(), 1.0).factors(s.beta, s.gamma, s.mu).damping(Damping::Theorem1))
+        .map(|_| {
+            Fismo::new(one.clone(), 1.0)
+                .factors(s.beta, s.gamma, s.mu)
+                .damping(Damping::Theorem1)
+        })
         .collect();
     let mut frozen = per(&|| Box::new(Fismo::new(one.clone(), 1.0).factors(s.beta, 1.0, s.mu)));
     let mut muon = per(&|| Box::new(ema_muon(one.clone(), 1.0, s.beta)));
     let mut official = per(&|| Box::new(Muon::new(one.clone(), 1.0)));
-    let mut batches = Batches { order: (0..tr.len()).collect(), at: usize::MAX / 2, batch: plan.batch };
+    let mut batches = Batches {
+        order: (0..tr.len()).collect(),
+        at: usize::MAX / 2,
+        batch: plan.batch,
+    };
     let mut m = Identity {
         reduction_gap: 0.0,
         official_gap: 0.0,
@@ -272,6 +316,8 @@ fn identity<const H: usize>(plan: &Plan, seed: u64) -> Identity {
         min_eigenvalue: f64::INFINITY,
         sigma_error: 0.0,
         muon_sigma_error: 0.0,
+        rank_deficient: 0.0,
+        statistic_scale: 0.0,
         damping_gap: 0.0,
         factor_condition: 0.0,
     };
@@ -291,17 +337,36 @@ fn identity<const H: usize>(plan: &Plan, seed: u64) -> Identity {
             m.official_gap = m.official_gap.max(gap(&dof, &dm));
             let (p, q) = fismo[i].kronecker_factors(0);
             let n = H as f64;
-            m.trace_error = m.trace_error.max((trace(p, H) - n).abs() / n).max((trace(q, H) - n).abs() / n);
-            m.min_eigenvalue = m.min_eigenvalue.min(eigh(p, H).values[0]).min(eigh(q, H).values[0]);
-            m.sigma_error = m.sigma_error.max(sigma_error(p, q, &d, H));
-            m.muon_sigma_error = m.muon_sigma_error.max(sigma_error(p, q, &dm, H));
+            m.trace_error = m
+                .trace_error
+                .max((trace(p, H) - n).abs() / n)
+                .max((trace(q, H) - n).abs() / n);
+            m.min_eigenvalue = m
+                .min_eigenvalue
+                .min(eigh(p, H).values[0])
+                .min(eigh(q, H).values[0]);
+            let (hi, lo) = metric_singular_values(p, q, &d, H);
+            m.sigma_error = m.sigma_error.max((hi - 1.0).abs());
+            m.rank_deficient += f64::from(u8::from(lo < 0.5));
+            let (muon_hi, _) = metric_singular_values(p, q, &dm, H);
+            m.muon_sigma_error = m.muon_sigma_error.max((muon_hi - 1.0).abs());
+            let g2: f64 = g[i].iter().map(|v| v * v).sum();
+            m.statistic_scale = m.statistic_scale.max(g2 / (n * n));
         }
-        bridge.step(&mut net, &grads, driver.as_mut()).expect("AdamW step");
+        bridge
+            .step(&mut net, &grads, driver.as_mut())
+            .expect("AdamW step");
     }
+    m.rank_deficient /= (3 * ip.steps) as f64;
     for i in 0..3 {
         let (pa, _) = fismo[i].kronecker_factors(0);
         let (pt, _) = theorem[i].kronecker_factors(0);
-        let diff: f64 = pa.iter().zip(pt).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
+        let diff: f64 = pa
+            .iter()
+            .zip(pt)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            .sqrt();
         let norm: f64 = pa.iter().map(|a| a * a).sum::<f64>().sqrt();
         m.damping_gap = m.damping_gap.max(diff / norm);
         let ev = eigh(pa, H).values;

@@ -6,7 +6,7 @@
 //! H × H matrices, so that FISMO and Muon differ on more than one layer; tanh rather than ReLU
 //! keeps the matrices full rank, where the polar factor is unique).
 
-use dfdx::prelude::*;
+use dfdx_bridge::dfdx::prelude::*;
 use kernels::optim::{Adam, Fismo, Grouped, Layout, Muon, Optimizer, Orthogonalize};
 use kernels::spd::eigvalsh;
 

@@ -17,7 +17,11 @@ pub fn tables(report: &mut Report, plan: &Plan) {
                     "{} / {} / {}",
                     plan.lrs[0][i], plan.lrs[1][i], plan.lrs[2][i]
                 )))
-                .chain(Arm::ALL.iter().map(|a| Cell::value(&format!("x3.final.{}", a.key()), i)))
+                .chain(
+                    Arm::ALL
+                        .iter()
+                        .map(|a| Cell::value(&format!("x3.final.{}", a.key()), i)),
+                )
                 .collect()
             })
             .collect(),
@@ -69,6 +73,7 @@ pub fn figures(report: &mut Report, plan: &Plan, results: &Results) {
         y_log: true,
         series,
         guides: vec![],
-        caption: "Seed means with standard errors; Muon and FISMO share a grid, AdamW has its own.".into(),
+        caption: "Seed means with standard errors; Muon and FISMO share a grid, AdamW has its own."
+            .into(),
     });
 }
