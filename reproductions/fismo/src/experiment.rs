@@ -51,6 +51,8 @@ pub struct RunOut {
     pub test_accuracy: f64,
     /// log10 κ(ΔW) of every sampled hidden-matrix update.
     pub log_kappa: Vec<f64>,
+    /// Mean wall time of one optimizer step through the bridge (ms; machine-dependent).
+    pub step_ms: f64,
 }
 
 /// X1 and X2 measurements, worst over the steps and the hidden matrices.
@@ -198,8 +200,7 @@ fn hidden(layout: &Layout, flat: &[f32]) -> Vec<Vec<f64>> {
 /// One X3 run: the same data split and initialisation for every arm of a seed.
 fn train<const H: usize>(plan: &Plan, arm: Arm, lr: f32, seed: u64) -> RunOut {
     let mut rng = Rng::new(seed);
-    let (tr, _te) = split(&mut rng, plan.test);
-    let te = _te;
+    let (tr, te) = split(&mut rng, plan.test);
     let dev = Cpu::seed_from_u64(seed);
     let mut net = dev.build_module::<Net<H>, f32>();
     let mut bridge = Bridge::new(&net);
@@ -214,6 +215,7 @@ fn train<const H: usize>(plan: &Plan, arm: Arm, lr: f32, seed: u64) -> RunOut {
     let mut log_kappa = Vec::new();
     let mut before = vec![0.0f32; layout.total];
     let mut after = vec![0.0f32; layout.total];
+    let mut step_s = 0.0;
     for step in 0..plan.steps {
         let (x, y) = inputs(&dev, &tr, &batches.next(&mut rng));
         let loss = cross_entropy_with_logits_loss(net.forward(x.trace(net.alloc_grads())), y);
@@ -222,12 +224,17 @@ fn train<const H: usize>(plan: &Plan, arm: Arm, lr: f32, seed: u64) -> RunOut {
             read_params(&net, &mut before).expect("layout");
         }
         let grads = loss.backward();
-        if bridge.step(&mut net, &grads, opt.as_mut()).is_err() {
+        let clock = std::time::Instant::now();
+        let stepped = bridge.step(&mut net, &grads, opt.as_mut());
+        step_s += clock.elapsed().as_secs_f64();
+        if stepped.is_err() {
+            // A non-finite gradient: the run diverged; what it measured so far is kept.
             return RunOut {
                 initial_loss,
                 final_loss: f64::INFINITY,
                 test_accuracy: 0.0,
                 log_kappa,
+                step_ms: 1e3 * step_s / (step + 1) as f64,
             };
         }
         if sample {
@@ -250,6 +257,7 @@ fn train<const H: usize>(plan: &Plan, arm: Arm, lr: f32, seed: u64) -> RunOut {
         final_loss,
         test_accuracy,
         log_kappa,
+        step_ms: 1e3 * step_s / plan.steps as f64,
     }
 }
 

@@ -40,6 +40,12 @@ pub fn code_notes() -> Vec<CodeNote> {
             Provenance::Secondary,
         ),
         CodeNote::new(
+            "Algorithm 1, the factor EMA",
+            NoteKind::Note,
+            "as transcribed, the raw statistic L = G Q⁻¹ Gᵀ / n + μ I is mixed into a factor normalised to tr P = m, and the mix is normalised again; its fixed point m L / tr L is scale-free, but one step moves P towards it by about (1 − γ)/γ · tr(L)/m, so with gradients of entries near 1e-3 and μ = 1e-3 the factors need some 1e4 steps to move and, even then, μ I dominates L: FISMO then is EMA Muon with the exact polar factor (x2.factor_condition, x2.statistic_scale). Whether the paper normalises L before mixing is one of the card's open questions",
+            Provenance::Derived,
+        ),
+        CodeNote::new(
             "rate",
             NoteKind::Discrepancy,
             "the abstract states O(1/T) for the expected squared gradient norm, the listing and summaries O(1/√T) for the (nuclear) gradient norm; not testable here",

@@ -34,6 +34,8 @@ pub fn tables(report: &mut Report, plan: &Plan) {
             "lr".into(),
             "final train loss".into(),
             "median log10 κ(ΔW)".into(),
+            "test accuracy".into(),
+            "ms per optimizer step".into(),
         ],
         rows: Arm::ALL
             .iter()
@@ -44,6 +46,8 @@ pub fn tables(report: &mut Report, plan: &Plan) {
                     Cell::value(&format!("x3.best_lr.{}", arm.key()), 0),
                     Cell::value("x3.best", a),
                     Cell::value("x4.log_kappa", a),
+                    Cell::metric(&format!("x3.accuracy.{}", arm.key())),
+                    Cell::metric(&format!("x3.step_ms.{}", arm.key())),
                 ]
             })
             .collect(),
