@@ -152,7 +152,10 @@ impl TensorVisitor<f32, Cpu> for Reader<'_> {
 }
 
 /// Writes the buffer into the parameters.
-struct Writer<'b>(Copy<'b>);
+struct Writer<'b> {
+    src: &'b [f32],
+    at: usize,
+}
 
 impl TensorVisitor<f32, Cpu> for Writer<'_> {
     type Viewer = ViewTensorMut;
@@ -166,8 +169,16 @@ impl TensorVisitor<f32, Cpu> for Writer<'_> {
         t: &mut Tensor<S, f32, Cpu>,
     ) -> Result<Option<Tensor<S, f32, Cpu>>, BridgeError> {
         if opts.do_gradient_update {
-            let r = self.0.take(t.shape().num_elements())?;
-            t.copy_from(&self.0.buf[r]);
+            let n = t.shape().num_elements();
+            let end = self.at + n;
+            if end > self.src.len() {
+                return Err(BridgeError::LayoutMismatch {
+                    expected: self.src.len(),
+                    found: end,
+                });
+            }
+            t.copy_from(&self.src[self.at..end]);
+            self.at = end;
         }
         Ok(None)
     }
@@ -220,13 +231,19 @@ pub fn write_params<M: TensorCollection<f32, Cpu>>(
     model: &mut M,
     src: &[f32],
 ) -> Result<(), BridgeError> {
-    let mut scratch = src.to_vec();
-    let mut w = Writer(copier(&mut scratch, None));
+    let mut w = Writer { src, at: 0 };
     M::iter_tensors(&mut RecursiveWalker {
         m: model,
         f: &mut w,
     })?;
-    finish(&w.0)
+    if w.at == src.len() {
+        Ok(())
+    } else {
+        Err(BridgeError::LayoutMismatch {
+            expected: src.len(),
+            found: w.at,
+        })
+    }
 }
 
 /// A `kernels::optim` optimizer stepping a dfdx model: the flat parameter and gradient
