@@ -31,7 +31,7 @@ pub static REPRODUCTION: Paper = Paper {
         year: 2026,
         arxiv: "2601.21750",
         official_code: "none found",
-        bottom_line: "As transcribed (there is no official code), FISMO reduces to Muon exactly at γ = 1 and its step lies on its trust-region boundary. But on a digits MLP its Kronecker factors never leave the identity: the raw gradient statistic is swamped by the damping and by the trace normalisation. So FISMO here is Muon with an exact polar factor, at about fifteen times Muon's step time. It ties Muon's training loss, and its updates are better conditioned than Muon's, not worse (X4 falsified).",
+        bottom_line: "As transcribed (there is no official code), FISMO reduces to Muon exactly at γ = 1 and its step lies on its trust-region boundary. But on a digits MLP its Kronecker factors never leave the identity: the raw gradient statistic is swamped by the damping and by the trace normalisation. So FISMO here is Muon with an exact polar factor, at more than ten times Muon's step time. It ties Muon's training loss, and its updates are better conditioned than Muon's, not worse (X4 falsified).",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
     },
     run,
