@@ -15,6 +15,8 @@
 //! - [`perf`]: the benchmark record the benches write and the book reads.
 //! - [`files`]: atomic writes, folder swaps and advisory locks (results, records, the book).
 //! - [`diffusion`]: VP schedules, Gaussian mixtures with exact noise predictions, DDIM, sample distances.
+//! - [`sharpness`]: SAM's two-pass step, SAF's trajectory loss, MESA's EMA teacher, λ_max by power
+//!   iteration on Hessian-vector products.
 //! - [`golden`]: golden fixtures of reference implementations that reproductions reuse.
 
 pub mod cuda;
@@ -30,5 +32,6 @@ pub mod ot;
 pub mod perf;
 pub mod privacy;
 pub mod rng;
+pub mod sharpness;
 pub mod sparse;
 pub mod spd;
