@@ -23,5 +23,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &dale_langevin::REPRODUCTION,
         &m_fac::REPRODUCTION,
         &fismo::REPRODUCTION,
+        &saf::REPRODUCTION,
     ]
 }
