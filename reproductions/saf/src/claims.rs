@@ -56,63 +56,261 @@ pub fn record(report: &mut Report, plan: &Plan, results: &Results) {
         let forward = per_seed(runs, |r| r.passes.forward as f64 / steps(r));
         let backward = per_seed(runs, |r| r.passes.backward as f64 / steps(r));
         report
-            .metric(&format!("v1.passes.{k}"), &format!("{l}: forward and backward passes per step"), "", vec![stats::mean(&forward), stats::mean(&backward)], Tol::Exact)
+            .metric(
+                &format!("v1.passes.{k}"),
+                &format!("{l}: forward and backward passes per step"),
+                "",
+                vec![stats::mean(&forward), stats::mean(&backward)],
+                Tol::Exact,
+            )
             .over("forward, backward");
-        report.metric(&format!("v1.step_ms.{k}"), &format!("{l}: wall time of one training step"), "ms", per_seed(runs, |r| r.step_ms), Tol::Unchecked);
-        report.metric(&format!("v1.state_mb.{k}"), &format!("{l}: state beyond the weights (momentum, SAM's copy, EMA, logit buffer)"), "MB", vec![runs[0].state_bytes as f64 / 1e6], Tol::Exact);
+        report.metric(
+            &format!("v1.step_ms.{k}"),
+            &format!("{l}: wall time of one training step"),
+            "ms",
+            per_seed(runs, |r| r.step_ms),
+            Tol::Unchecked,
+        );
+        report.metric(
+            &format!("v1.state_mb.{k}"),
+            &format!("{l}: state beyond the weights (momentum, SAM's copy, EMA, logit buffer)"),
+            "MB",
+            vec![runs[0].state_bytes as f64 / 1e6],
+            Tol::Exact,
+        );
         let lam = per_seed(runs, |r| r.lambda_max);
-        report.metric(&format!("v2.lambda.{k}"), &format!("{l}: λ_max of the training-loss Hessian at the end"), "", lam.clone(), tol);
-        report.metric(&format!("v2.residual.{k}"), &format!("{l}: the power iteration's relative residual ‖Hv − λv‖/λ"), "", per_seed(runs, |r| r.lambda_residual), tol);
+        report.metric(
+            &format!("v2.lambda.{k}"),
+            &format!("{l}: λ_max of the training-loss Hessian at the end"),
+            "",
+            lam.clone(),
+            tol,
+        );
+        report.metric(
+            &format!("v2.residual.{k}"),
+            &format!("{l}: the power iteration's relative residual ‖Hv − λv‖/λ"),
+            "",
+            per_seed(runs, |r| r.lambda_residual),
+            tol,
+        );
         let acc = per_seed(runs, |r| r.test_accuracy);
-        report.metric(&format!("v3.accuracy.{k}"), &format!("{l}: final test accuracy"), "", acc.clone(), tol);
-        report.metric(&format!("v3.peak.{k}"), &format!("{l}: best test accuracy over the epochs"), "", per_seed(runs, |r| stats::max(&r.test_curve)), tol);
-        report.metric(&format!("v3.train_accuracy.{k}"), &format!("{l}: final accuracy on the noisy training labels"), "", per_seed(runs, |r| r.train_accuracy), tol);
-        report.metric(&format!("v3.train_loss.{k}"), &format!("{l}: final loss on the noisy training labels"), "nats", per_seed(runs, |r| r.train_loss), tol);
-        report.metric(&format!("v4.kl_mean.{k}"), &format!("{l}: mean KL term (before λ) while it is on"), "nats", per_seed(runs, |r| r.kl_mean), tol);
-        report
-            .metric(&format!("diverged.{k}"), &format!("{l}: runs that diverged"), "", vec![runs.iter().filter(|r| r.diverged.is_some()).count() as f64], Tol::Exact);
+        report.metric(
+            &format!("v3.accuracy.{k}"),
+            &format!("{l}: final test accuracy"),
+            "",
+            acc.clone(),
+            tol,
+        );
+        report.metric(
+            &format!("v3.peak.{k}"),
+            &format!("{l}: best test accuracy over the epochs"),
+            "",
+            per_seed(runs, |r| stats::max(&r.test_curve)),
+            tol,
+        );
+        report.metric(
+            &format!("v3.train_accuracy.{k}"),
+            &format!("{l}: final accuracy on the noisy training labels"),
+            "",
+            per_seed(runs, |r| r.train_accuracy),
+            tol,
+        );
+        report.metric(
+            &format!("v3.train_loss.{k}"),
+            &format!("{l}: final loss on the noisy training labels"),
+            "nats",
+            per_seed(runs, |r| r.train_loss),
+            tol,
+        );
+        report.metric(
+            &format!("v4.kl_mean.{k}"),
+            &format!("{l}: mean KL term (before λ) while it is on"),
+            "nats",
+            per_seed(runs, |r| r.kl_mean),
+            tol,
+        );
+        report.metric(
+            &format!("diverged.{k}"),
+            &format!("{l}: runs that diverged"),
+            "",
+            vec![runs.iter().filter(|r| r.diverged.is_some()).count() as f64],
+            Tol::Exact,
+        );
         lambda.push(stats::mean(&lam));
         accuracy.push(acc);
         ms.push(stats::mean(&per_seed(runs, |r| r.step_ms)));
     }
     let (sgd, saf, sam, mesa) = (0, 1, 2, 3);
     let rel = |a: usize| (lambda[sgd] - lambda[a]) / lambda[sgd];
-    report.metric("v1.saf_passes", "SAF: forward and backward passes per step", "", report_pair(report, "v1.passes.saf"), Tol::Exact).over("forward, backward");
-    report.metric("v1.sam_passes", "SAM: forward and backward passes per step (control)", "", report_pair(report, "v1.passes.sam"), Tol::Exact).over("forward, backward");
     report
-        .metric("v1.time_ratio", "mean step time over SGD's: SAF, SAM, MESA (in-run, cores shared)", "", vec![ms[saf] / ms[sgd], ms[sam] / ms[sgd], ms[mesa] / ms[sgd]], Tol::Unchecked)
+        .metric(
+            "v1.saf_passes",
+            "SAF: forward and backward passes per step",
+            "",
+            report_pair(report, "v1.passes.saf"),
+            Tol::Exact,
+        )
+        .over("forward, backward");
+    report
+        .metric(
+            "v1.sam_passes",
+            "SAM: forward and backward passes per step (control)",
+            "",
+            report_pair(report, "v1.passes.sam"),
+            Tol::Exact,
+        )
+        .over("forward, backward");
+    report
+        .metric(
+            "v1.time_ratio",
+            "mean step time over SGD's: SAF, SAM, MESA (in-run, cores shared)",
+            "",
+            vec![ms[saf] / ms[sgd], ms[sam] / ms[sgd], ms[mesa] / ms[sgd]],
+            Tol::Unchecked,
+        )
         .over("arms");
-    report.metric("v2.lambda", "mean λ_max: SGD, SAF, SAM, MESA", "", lambda.clone(), tol).over("arms");
-    report.metric("v2.saf_reduction", "(λ_SGD − λ_SAF) / λ_SGD", "", vec![rel(saf)], tol);
-    report.metric("v2.sam_reduction", "(λ_SGD − λ_SAM) / λ_SGD (control)", "", vec![rel(sam)], tol);
-    report.metric("v2.mesa_reduction", "(λ_SGD − λ_MESA) / λ_SGD", "", vec![rel(mesa)], tol);
-    report.metric("v2.saf_over_sam", "λ_SAF / λ_SAM", "", vec![lambda[saf] / lambda[sam]], tol);
+    report
+        .metric(
+            "v2.lambda",
+            "mean λ_max: SGD, SAF, SAM, MESA",
+            "",
+            lambda.clone(),
+            tol,
+        )
+        .over("arms");
+    report.metric(
+        "v2.saf_reduction",
+        "(λ_SGD − λ_SAF) / λ_SGD",
+        "",
+        vec![rel(saf)],
+        tol,
+    );
+    report.metric(
+        "v2.sam_reduction",
+        "(λ_SGD − λ_SAM) / λ_SGD (control)",
+        "",
+        vec![rel(sam)],
+        tol,
+    );
+    report.metric(
+        "v2.mesa_reduction",
+        "(λ_SGD − λ_MESA) / λ_SGD",
+        "",
+        vec![rel(mesa)],
+        tol,
+    );
+    report.metric(
+        "v2.saf_over_sam",
+        "λ_SAF / λ_SAM",
+        "",
+        vec![lambda[saf] / lambda[sam]],
+        tol,
+    );
     let h = &results.hvp;
     report
         .metric("v2.hvp_check", "softmax regression: ‖Hv(central differences) − Hv(dense)‖/‖Hv‖, and |λ(power) − λ(dense)|/λ(dense)", "", vec![h.hvp_error, (h.power_lambda - h.dense_lambda).abs() / h.dense_lambda], Tol::Close { rel: 1e-3, abs: 1e-9 })
         .over("errors");
-    report.metric("v2.dense_lambda", "softmax regression: dense top eigenvalue and the power iteration's", "", vec![h.dense_lambda, h.power_lambda], tol).over("methods");
-    report.metric("v2.eps_gap", "MLP (first SGD seed): |λ(ε) − λ(ε/2)| / λ(ε)", "", vec![h.eps_gap], Tol::Close { rel: 1e-2, abs: 1e-6 });
-    let diff: Vec<f64> = accuracy[saf].iter().zip(&accuracy[sgd]).map(|(a, b)| a - b).collect();
+    report
+        .metric(
+            "v2.dense_lambda",
+            "softmax regression: dense top eigenvalue and the power iteration's",
+            "",
+            vec![h.dense_lambda, h.power_lambda],
+            tol,
+        )
+        .over("methods");
+    report.metric(
+        "v2.eps_gap",
+        "MLP (first SGD seed): |λ(ε) − λ(ε/2)| / λ(ε)",
+        "",
+        vec![h.eps_gap],
+        Tol::Close {
+            rel: 1e-2,
+            abs: 1e-6,
+        },
+    );
+    let diff: Vec<f64> = accuracy[saf]
+        .iter()
+        .zip(&accuracy[sgd])
+        .map(|(a, b)| a - b)
+        .collect();
     let wins = diff.iter().filter(|d| **d > 0.0).count();
     let decided = diff.iter().filter(|d| **d != 0.0).count();
-    report.metric("v3.saf_minus_sgd", "SAF − SGD, seed-mean final test accuracy", "", vec![stats::mean(&diff)], tol);
-    report.metric("v3.diff_sd", "the seed sd of SAF − SGD test accuracy", "", vec![stats::sd(&diff)], tol);
-    report.metric("v3.sign", "seeds where SAF beats SGD, seeds not tied, one-sided sign-test p", "", vec![wins as f64, decided as f64, sign_test(wins, decided)], tol).over("counts");
-    let overfit = per_seed(&results.runs[sgd], |r| stats::max(&r.test_curve) - r.test_accuracy);
-    report.metric("v3.sgd_overfit", "SGD: best-epoch minus final test accuracy (control)", "", vec![stats::mean(&overfit)], tol);
-    let id = &results.identity;
-    report.metric("v4.lambda_zero", "SAF with λ = 0 against SGD: parameters whose bits differ", "", vec![id.lambda_zero_differing as f64], Tol::Exact);
-    report.metric("v4.lambda_on", "SAF at the plan's λ against SGD: max |Δw| (control)", "", vec![id.lambda_on_gap], tol);
-    report.metric("v4.kl_self", "SAF's term on identical logits", "nats", vec![id.kl_self], Tol::Exact);
+    report.metric(
+        "v3.saf_minus_sgd",
+        "SAF − SGD, seed-mean final test accuracy",
+        "",
+        vec![stats::mean(&diff)],
+        tol,
+    );
+    report.metric(
+        "v3.diff_sd",
+        "the seed sd of SAF − SGD test accuracy",
+        "",
+        vec![stats::sd(&diff)],
+        tol,
+    );
     report
-        .metric("v4.torch", "worst relative error against torch's float32 expression: value, gradient", "", vec![id.fixture_value_error, id.fixture_grad_error], Tol::Close { rel: 1.0, abs: 1e-7 })
+        .metric(
+            "v3.sign",
+            "seeds where SAF beats SGD, seeds not tied, one-sided sign-test p",
+            "",
+            vec![wins as f64, decided as f64, sign_test(wins, decided)],
+            tol,
+        )
+        .over("counts");
+    let overfit = per_seed(&results.runs[sgd], |r| {
+        stats::max(&r.test_curve) - r.test_accuracy
+    });
+    report.metric(
+        "v3.sgd_overfit",
+        "SGD: best-epoch minus final test accuracy (control)",
+        "",
+        vec![stats::mean(&overfit)],
+        tol,
+    );
+    let id = &results.identity;
+    report.metric(
+        "v4.lambda_zero",
+        "SAF with λ = 0 against SGD: parameters whose bits differ",
+        "",
+        vec![id.lambda_zero_differing as f64],
+        Tol::Exact,
+    );
+    report.metric(
+        "v4.lambda_on",
+        "SAF at the plan's λ against SGD: max |Δw| (control)",
+        "",
+        vec![id.lambda_on_gap],
+        tol,
+    );
+    report.metric(
+        "v4.kl_self",
+        "SAF's term on identical logits",
+        "nats",
+        vec![id.kl_self],
+        Tol::Exact,
+    );
+    report
+        .metric(
+            "v4.torch",
+            "worst relative error against torch's float32 expression: value, gradient",
+            "",
+            vec![id.fixture_value_error, id.fixture_grad_error],
+            Tol::Close {
+                rel: 1.0,
+                abs: 1e-7,
+            },
+        )
         .over("value, gradient");
     let _ = plan;
 }
 
 fn report_pair(report: &Report, key: &str) -> Vec<f64> {
-    report.get(key).map(|m| m.values.clone()).unwrap_or_default()
+    report
+        .get(key)
+        .map(|m| m.values.clone())
+        .unwrap_or_default()
 }
 
 /// The claims.
@@ -179,7 +377,11 @@ pub fn claims(report: &mut Report, plan: &Plan) {
         Claim::new(
             "V5",
             "ImageNet top-1 accuracy and throughput of SGD, SAM and SAF (ResNet-50, ViT).",
-            PaperValue::new("not yet transcribed from the paper", "paper tables", Provenance::Unverified),
+            PaperValue::new(
+                "not yet transcribed from the paper",
+                "paper tables",
+                Provenance::Unverified,
+            ),
         )
         .not_testable("ImageNet-scale training; the numbers are not transcribed on the card"),
     );

@@ -4,7 +4,9 @@
 //! Hessian (V2's measurement); λ = 0 and identical logits pin SAF's term down (V4). Typed
 //! [`Plan`] in, typed [`Results`] out; decides nothing.
 
-use crate::method::{Arm, ArmSettings, CLASSES, DIM, Model, Passes, Trainer, clusters, evaluate, input};
+use crate::method::{
+    Arm, ArmSettings, CLASSES, DIM, Model, Passes, Trainer, clusters, evaluate, input,
+};
 use dfdx_bridge::dfdx::losses::cross_entropy_with_logits_loss;
 use dfdx_bridge::dfdx::prelude::*;
 use dfdx_bridge::{read_grads, read_params, write_params};
@@ -131,7 +133,15 @@ fn run_width<const H: usize>(ctx: &Ctx, plan: &Plan) -> Result<Results, RunError
     };
     let out = run_grid(ctx, "V1–V3 training", &grid, |c| {
         let (tr, te) = data(ctx, plan, c.seed_index);
-        train::<H>(plan, *c.arm, plan.settings, &tr, &te, ctx.seed("init", c.seed_index), plan.epochs)
+        train::<H>(
+            plan,
+            *c.arm,
+            plan.settings,
+            &tr,
+            &te,
+            ctx.seed("init", c.seed_index),
+            plan.epochs,
+        )
     });
     let runs: Vec<Vec<RunOut>> = (0..Arm::ALL.len())
         .map(|a| out.cell(a, 0).iter().map(|(r, _)| r.clone()).collect())
@@ -140,7 +150,11 @@ fn run_width<const H: usize>(ctx: &Ctx, plan: &Plan) -> Result<Results, RunError
     let sgd_weights = &out.cell(0, 0)[0].1;
     let hvp = hvp_check::<H>(plan, &tr, sgd_weights, ctx.seed("hvp", 0));
     let identity = identity::<H>(ctx, plan);
-    Ok(Results { runs, hvp, identity })
+    Ok(Results {
+        runs,
+        hvp,
+        identity,
+    })
 }
 
 /// Batches: consecutive slices of a permutation redrawn every epoch (the last partial batch
@@ -203,7 +217,11 @@ fn train<const H: usize>(
         steps,
         step_ms: 1e3 * seconds / steps.max(1) as f64,
         state_bytes: t.state_bytes(),
-        kl_mean: if t.kl_steps > 0 { t.kl_sum / t.kl_steps as f64 } else { 0.0 },
+        kl_mean: if t.kl_steps > 0 {
+            t.kl_sum / t.kl_steps as f64
+        } else {
+            0.0
+        },
         diverged,
     };
     (out, weights)
@@ -217,9 +235,12 @@ fn full_gradient<const H: usize>(tr: &Dataset, w: &[f32]) -> Vec<f32> {
     let all: Vec<usize> = (0..tr.len()).collect();
     let x = input(&dev, tr, &all);
     let mut onehot = vec![0.0f32; tr.len() * CLASSES];
-    tr.y.iter().enumerate().for_each(|(i, &y)| onehot[i * CLASSES + y] = 1.0);
+    tr.y.iter()
+        .enumerate()
+        .for_each(|(i, &y)| onehot[i * CLASSES + y] = 1.0);
     let y = dev.tensor_from_vec(onehot, (tr.len(), Const::<CLASSES>));
-    let grads = cross_entropy_with_logits_loss(net.forward(x.trace(net.alloc_grads())), y).backward();
+    let grads =
+        cross_entropy_with_logits_loss(net.forward(x.trace(net.alloc_grads())), y).backward();
     let mut g = vec![0.0; w.len()];
     read_grads(&net, &grads, &mut g).expect("layout");
     g
@@ -234,11 +255,15 @@ fn softmax_gradient(tr: &Dataset, w: &[f32]) -> Vec<f32> {
     write_params(&mut net, w).expect("layout");
     let all: Vec<usize> = (0..tr.len()).collect();
     let mut onehot = vec![0.0f32; tr.len() * CLASSES];
-    tr.y.iter().enumerate().for_each(|(i, &y)| onehot[i * CLASSES + y] = 1.0);
+    tr.y.iter()
+        .enumerate()
+        .for_each(|(i, &y)| onehot[i * CLASSES + y] = 1.0);
     let y = dev.tensor_from_vec(onehot, (tr.len(), Const::<CLASSES>));
-    let grads =
-        cross_entropy_with_logits_loss(net.forward(input(&dev, tr, &all).trace(net.alloc_grads())), y)
-            .backward();
+    let grads = cross_entropy_with_logits_loss(
+        net.forward(input(&dev, tr, &all).trace(net.alloc_grads())),
+        y,
+    )
+    .backward();
     let mut g = vec![0.0; w.len()];
     read_grads(&net, &grads, &mut g).expect("layout");
     g
@@ -248,7 +273,13 @@ fn softmax_gradient(tr: &Dataset, w: &[f32]) -> Vec<f32> {
 /// `(1/N) Σ_n (diag p − p pᵀ) ⊗ x̃ x̃ᵀ` with `x̃ = (x, 1)`.
 pub fn softmax_hessian(tr: &Dataset, w: &[f32]) -> Vec<f64> {
     let n = CLASSES * DIM + CLASSES;
-    let at = |c: usize, j: usize| if j < DIM { c * DIM + j } else { CLASSES * DIM + c };
+    let at = |c: usize, j: usize| {
+        if j < DIM {
+            c * DIM + j
+        } else {
+            CLASSES * DIM + c
+        }
+    };
     let mut h = vec![0.0; n * n];
     for r in 0..tr.len() {
         let x: Vec<f64> = tr.x[r * DIM..(r + 1) * DIM]
@@ -258,7 +289,9 @@ pub fn softmax_hessian(tr: &Dataset, w: &[f32]) -> Vec<f64> {
             .collect();
         let z: Vec<f64> = (0..CLASSES)
             .map(|c| {
-                (0..DIM).map(|j| f64::from(w[c * DIM + j]) * x[j]).sum::<f64>()
+                (0..DIM)
+                    .map(|j| f64::from(w[c * DIM + j]) * x[j])
+                    .sum::<f64>()
                     + f64::from(w[CLASSES * DIM + c])
             })
             .collect();
@@ -295,13 +328,16 @@ fn hvp_check<const H: usize>(plan: &Plan, tr: &Dataset, mlp: &[f32], seed: u64) 
     read_params(&net, &mut w).expect("layout");
     let dense = softmax_hessian(tr, &w);
     let dense_lambda = eigvalsh(&dense, n)[n - 1];
-    let mut fd = |v: &[f64]| central_difference_hvp(&w, v, hp.eps, &mut |p| softmax_gradient(tr, p));
+    let mut fd =
+        |v: &[f64]| central_difference_hvp(&w, v, hp.eps, &mut |p| softmax_gradient(tr, p));
     let power_lambda = power_iteration(n, hp.iters, seed, &mut fd).value;
     let mut rng = Rng::new(seed);
     let mut v: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
     let s = norm(&v);
     v.iter_mut().for_each(|x| *x /= s);
-    let exact: Vec<f64> = (0..n).map(|i| (0..n).map(|j| dense[i * n + j] * v[j]).sum()).collect();
+    let exact: Vec<f64> = (0..n)
+        .map(|i| (0..n).map(|j| dense[i * n + j] * v[j]).sum())
+        .collect();
     let approx = fd(&v);
     let diff: Vec<f64> = exact.iter().zip(&approx).map(|(a, b)| a - b).collect();
     let hvp_error = norm(&diff) / norm(&exact);
@@ -336,7 +372,11 @@ fn identity<const H: usize>(ctx: &Ctx, plan: &Plan) -> Identity {
     let sgd = run(Arm::Sgd, 0.0);
     let zero = run(Arm::Saf, 0.0);
     let on = run(Arm::Saf, plan.settings.saf_lambda);
-    let lambda_zero_differing = sgd.iter().zip(&zero).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+    let lambda_zero_differing = sgd
+        .iter()
+        .zip(&zero)
+        .filter(|(a, b)| a.to_bits() != b.to_bits())
+        .count();
     let lambda_on_gap = sgd
         .iter()
         .zip(&on)
@@ -371,7 +411,8 @@ fn train_short<const H: usize>(
     let mut order = Rng::new(seed ^ 0x5AF);
     for epoch in 0..epochs {
         for idx in epoch_batches(&mut order, tr.len(), plan.batch) {
-            t.step(tr, &idx, epoch).expect("V4's short runs stay finite");
+            t.step(tr, &idx, epoch)
+                .expect("V4's short runs stay finite");
         }
     }
     t.weights()
@@ -383,7 +424,11 @@ fn fixture_errors() -> (f64, f64) {
     let f: serde_json::Value = serde_json::from_str(TORCH_JSON).expect("the torch fixture parses");
     let scale = f["scale"].as_f64().expect("scale");
     let nums = |v: &serde_json::Value| -> Vec<f64> {
-        v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number")).collect()
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|x| x.as_f64().expect("number"))
+            .collect()
     };
     let (mut ev, mut eg) = (0.0f64, 0.0f64);
     for case in f["kl"].as_array().expect("kl cases") {
@@ -391,9 +436,15 @@ fn fixture_errors() -> (f64, f64) {
         if r["nonfinite"].as_bool() == Some(true) {
             continue;
         }
-        let logits = |k: &str| -> Vec<f32> { nums(&case[k]).iter().map(|x| (x / scale) as f32).collect() };
+        let logits =
+            |k: &str| -> Vec<f32> { nums(&case[k]).iter().map(|x| (x / scale) as f32).collect() };
         let classes = case["classes"].as_u64().expect("classes") as usize;
-        let kl = trajectory_kl(&logits("past"), &logits("current"), classes, case["tau"].as_f64().expect("tau"));
+        let kl = trajectory_kl(
+            &logits("past"),
+            &logits("current"),
+            classes,
+            case["tau"].as_f64().expect("tau"),
+        );
         let want = r["value"].as_f64().expect("value");
         ev = ev.max((kl.value - want).abs() / want.abs());
         let g = nums(&r["grad"]);

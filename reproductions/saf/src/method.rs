@@ -188,8 +188,10 @@ impl<const H: usize> Trainer<H> {
         let sgd = Sgd::new(layout, settings.lr).momentum(settings.momentum, 0.0, false);
         let mut params = vec![0.0; n];
         read_params(&net, &mut params).expect("layout");
-        let teacher = (arm == Arm::Mesa).then(|| (net.clone(), Ema::new(&params, settings.mesa_decay)));
-        let buffer = (arm == Arm::Saf).then(|| TrajectoryLogits::new(examples, settings.lag, CLASSES));
+        let teacher =
+            (arm == Arm::Mesa).then(|| (net.clone(), Ema::new(&params, settings.mesa_decay)));
+        let buffer =
+            (arm == Arm::Saf).then(|| TrajectoryLogits::new(examples, settings.lag, CLASSES));
         let (sgd, sam) = if arm == Arm::Sam {
             (None, Some(Sam::new(Box::new(sgd), settings.rho)))
         } else {
@@ -237,24 +239,36 @@ impl<const H: usize> Trainer<H> {
         let bad = |e: BridgeError| e.to_string();
         match self.arm {
             Arm::Sgd => {
-                gradient(&self.net, input(&dev, train, idx), &mut self.passes, &mut self.grads, &mut |z| ce(z))
-                    .map_err(bad)?;
+                gradient(
+                    &self.net,
+                    input(&dev, train, idx),
+                    &mut self.passes,
+                    &mut self.grads,
+                    &mut |z| ce(z),
+                )
+                .map_err(bad)?;
             }
             Arm::Saf => {
                 let buffer = self.buffer.as_mut().expect("SAF's buffer");
                 let (mut kl_sum, mut kl_steps) = (0.0, 0);
-                gradient(&self.net, input(&dev, train, idx), &mut self.passes, &mut self.grads, &mut |z| {
-                    let mut g = ce(z);
-                    let past = if on { buffer.past(epoch, idx) } else { None };
-                    buffer.store(epoch, idx, z);
-                    if let Some(past) = past {
-                        let kl = trajectory_kl(&past, z, CLASSES, s.tau);
-                        add(&mut g, &kl.grad, s.saf_lambda);
-                        kl_sum += kl.value;
-                        kl_steps += 1;
-                    }
-                    g
-                })
+                gradient(
+                    &self.net,
+                    input(&dev, train, idx),
+                    &mut self.passes,
+                    &mut self.grads,
+                    &mut |z| {
+                        let mut g = ce(z);
+                        let past = if on { buffer.past(epoch, idx) } else { None };
+                        buffer.store(epoch, idx, z);
+                        if let Some(past) = past {
+                            let kl = trajectory_kl(&past, z, CLASSES, s.tau);
+                            add(&mut g, &kl.grad, s.saf_lambda);
+                            kl_sum += kl.value;
+                            kl_steps += 1;
+                        }
+                        g
+                    },
+                )
                 .map_err(bad)?;
                 self.kl_sum += kl_sum;
                 self.kl_steps += kl_steps;
@@ -263,15 +277,21 @@ impl<const H: usize> Trainer<H> {
                 let (teacher, _) = self.teacher.as_ref().expect("MESA's teacher");
                 let past = on.then(|| logits(teacher, input(&dev, train, idx), &mut self.passes));
                 let mut kl_value = None;
-                gradient(&self.net, input(&dev, train, idx), &mut self.passes, &mut self.grads, &mut |z| {
-                    let mut g = ce(z);
-                    if let Some(past) = &past {
-                        let kl = trajectory_kl(past, z, CLASSES, s.tau);
-                        add(&mut g, &kl.grad, s.mesa_lambda);
-                        kl_value = Some(kl.value);
-                    }
-                    g
-                })
+                gradient(
+                    &self.net,
+                    input(&dev, train, idx),
+                    &mut self.passes,
+                    &mut self.grads,
+                    &mut |z| {
+                        let mut g = ce(z);
+                        if let Some(past) = &past {
+                            let kl = trajectory_kl(past, z, CLASSES, s.tau);
+                            add(&mut g, &kl.grad, s.mesa_lambda);
+                            kl_value = Some(kl.value);
+                        }
+                        g
+                    },
+                )
                 .map_err(bad)?;
                 if let Some(v) = kl_value {
                     self.kl_sum += v;
@@ -282,7 +302,10 @@ impl<const H: usize> Trainer<H> {
         }
         check_finite(&self.grads)?;
         read_params(&self.net, &mut self.params).map_err(bad)?;
-        self.sgd.as_mut().expect("SGD").step(&mut self.params, &self.grads);
+        self.sgd
+            .as_mut()
+            .expect("SGD")
+            .step(&mut self.params, &self.grads);
         write_params(&mut self.net, &self.params).map_err(bad)?;
         if let Some((teacher, ema)) = self.teacher.as_mut() {
             ema.update(&self.params);
@@ -296,12 +319,26 @@ impl<const H: usize> Trainer<H> {
         let labels: Vec<usize> = idx.iter().map(|&i| train.y[i]).collect();
         let bad = |e: BridgeError| e.to_string();
         let mut ce = |z: &[f32]| softmax_xent(z, &labels, CLASSES).1;
-        gradient(&self.net, input(&dev, train, idx), &mut self.passes, &mut self.grads, &mut ce).map_err(bad)?;
+        gradient(
+            &self.net,
+            input(&dev, train, idx),
+            &mut self.passes,
+            &mut self.grads,
+            &mut ce,
+        )
+        .map_err(bad)?;
         read_params(&self.net, &mut self.params).map_err(bad)?;
         let sam = self.sam.as_mut().expect("SAM");
         sam.ascend(&mut self.params, &self.grads)?;
         write_params(&mut self.net, &self.params).map_err(bad)?;
-        gradient(&self.net, input(&dev, train, idx), &mut self.passes, &mut self.grads, &mut ce).map_err(bad)?;
+        gradient(
+            &self.net,
+            input(&dev, train, idx),
+            &mut self.passes,
+            &mut self.grads,
+            &mut ce,
+        )
+        .map_err(bad)?;
         if let Err(e) = check_finite(&self.grads) {
             // Put the unperturbed weights back before reporting.
             sam.step(&mut self.params, &vec![0.0; self.grads.len()]);
