@@ -32,7 +32,9 @@ fn warmed<const H: usize>(arm: Arm, idx: &[usize]) -> (Trainer<H>, kernels::data
     (t, train, epoch)
 }
 
-fn bench_width<const H: usize>(g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>) {
+fn bench_width<const H: usize>(
+    g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>,
+) {
     let idx: Vec<usize> = (0..64).collect();
     for arm in Arm::ALL {
         let (mut t, train, epoch) = warmed::<H>(arm, &idx);
