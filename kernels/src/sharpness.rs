@@ -143,7 +143,7 @@ pub fn trajectory_kl(past: &[f32], current: &[f32], classes: usize, tau: f64) ->
         "past and current logits differ in size"
     );
     assert!(
-        classes > 0 && current.len() % classes == 0,
+        classes > 0 && current.len().is_multiple_of(classes),
         "logits are not rows of {classes}"
     );
     let rows = current.len() / classes;
