@@ -17,6 +17,9 @@
 //! - [`diffusion`]: VP schedules, Gaussian mixtures with exact noise predictions, DDIM, sample distances.
 //! - [`sharpness`]: SAM's two-pass step, SAF's trajectory loss, MESA's EMA teacher, λ_max by power
 //!   iteration on Hessian-vector products.
+//! - [`subspace`]: FRUGAL's gradient split (an AdamW subspace by SVD, columns or whole tensors, a
+//!   sign-SGD residual) and the GaLore-like and BAdam-like baselines.
+//! - [`text`]: vendored text (Tiny Shakespeare) tokenised by characters.
 //! - [`golden`]: golden fixtures of reference implementations that reproductions reuse.
 
 pub mod cuda;
@@ -35,3 +38,5 @@ pub mod rng;
 pub mod sharpness;
 pub mod sparse;
 pub mod spd;
+pub mod subspace;
+pub mod text;
