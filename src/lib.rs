@@ -24,5 +24,6 @@ pub fn registry() -> Vec<&'static dyn Reproduction> {
         &m_fac::REPRODUCTION,
         &fismo::REPRODUCTION,
         &saf::REPRODUCTION,
+        &frugal::REPRODUCTION,
     ]
 }

@@ -1,0 +1,1 @@
+harness::snapshot_test!(frugal::REPRODUCTION);
