@@ -33,7 +33,7 @@ pub static REPRODUCTION: Paper = Paper {
         year: 2025,
         arxiv: "2411.07837",
         official_code: "https://github.com/fzmushko/FRUGAL",
-        bottom_line: "FRUGAL's split is exact as coded: the residual is orthogonal to the SVD subspace to rounding, the SVD variant holds 2(P_regular + ρ P_linear) moment floats (the block variant whole tensors, so not the formula), and ρ = 1 is AdamW bit for bit until the first refresh, then parts from it. On a tiny character-level decoder at ci scale the sign-SGD residual makes the SVD variant clearly better than GaLore-like (and the best arm, AdamW included), but does not separate FRUGAL-blocks from BAdam-like, nor ρ = 0 from GaLore-like, beyond two seeds' spread.",
+        bottom_line: "FRUGAL's split is exact as coded: the residual is orthogonal to the SVD subspace to rounding, the SVD variant holds 2(P_regular + ρ P_linear) moment floats (the block variant whole tensors, so not the formula), and ρ = 1 is AdamW bit for bit until the first refresh, then parts from it. On a tiny character-level decoder on Tiny Shakespeare, at equal state the sign-SGD residual beats leaving the complement still: at full scale (3 seeds) FRUGAL-blocks beats BAdam-like, FRUGAL-SVD beats GaLore-like and ρ = 0 beats GaLore-like beyond both deviations, and FRUGAL-SVD is the best arm, AdamW included. At ci scale (2 seeds, shorter runs) only the SVD pair separates.",
         crate_dir: env!("CARGO_MANIFEST_DIR"),
     },
     run,
